@@ -1,0 +1,374 @@
+"""OWL 2 RL materialisation, compiled from the ontology.
+
+Why not owlrl? It re-derives the whole RL closure (every rule, every resource) on each call: 4.7 s
+at 10k triples. emskg reasons over a static knowledge base once and then, for each declaration,
+only needs what the declaration adds. This module compiles the TBox into lookup tables once and
+runs a semi-naive forward chainer: each new triple is joined only against what is already known, so
+adding a 50-triple declaration on top of the cached KB closure costs well under a millisecond.
+
+Which rules: the OWL 2 RL rules for the constructs the emskg ontology uses — subclass and
+subproperty hierarchies (cax-sco, prp-spo1, scm-*), domain and range (prp-dom, prp-rng), inverse,
+symmetric and transitive properties (prp-inv1/2, prp-symp, prp-trp), property chains of any length
+(prp-spo2), hasValue restrictions (cls-hv1/2), enumerations (cls-oo), equivalent classes and
+properties (cax-eqc1/2, prp-eqp1/2), and disjoint classes (cax-dw, reported as inconsistencies).
+A TBox that uses any other OWL construct is refused with :class:`UnsupportedAxiom` rather than
+silently ignored (the failure mode that makes some fast reasoners unsafe); the test suite checks
+the result against owlrl on the knowledge base and on every example declaration.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .rdfio import Triple
+
+__all__ = ["Rules", "Closure", "Inconsistency", "UnsupportedAxiom", "compile_rules", "materialise", "is_schema_triple"]
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+
+TYPE = ox.NamedNode(RDF + "type")
+FIRST, REST, NIL = ox.NamedNode(RDF + "first"), ox.NamedNode(RDF + "rest"), ox.NamedNode(RDF + "nil")
+SUBCLASS = ox.NamedNode(RDFS + "subClassOf")
+SUBPROP = ox.NamedNode(RDFS + "subPropertyOf")
+DOMAIN, RANGE = ox.NamedNode(RDFS + "domain"), ox.NamedNode(RDFS + "range")
+EQ_CLASS, EQ_PROP = ox.NamedNode(OWL + "equivalentClass"), ox.NamedNode(OWL + "equivalentProperty")
+INVERSE = ox.NamedNode(OWL + "inverseOf")
+CHAIN = ox.NamedNode(OWL + "propertyChainAxiom")
+HAS_VALUE, ON_PROP = ox.NamedNode(OWL + "hasValue"), ox.NamedNode(OWL + "onProperty")
+ONE_OF = ox.NamedNode(OWL + "oneOf")
+DISJOINT = ox.NamedNode(OWL + "disjointWith")
+SYMMETRIC, TRANSITIVE = ox.NamedNode(OWL + "SymmetricProperty"), ox.NamedNode(OWL + "TransitiveProperty")
+
+#: OWL vocabulary whose semantics this engine does not implement. A TBox using them is refused.
+UNSUPPORTED = frozenset(
+    OWL + n
+    for n in (
+        "someValuesFrom allValuesFrom intersectionOf unionOf complementOf maxCardinality "
+        "maxQualifiedCardinality cardinality qualifiedCardinality hasKey sameAs differentFrom "
+        "AllDisjointClasses AllDifferent propertyDisjointWith AsymmetricProperty IrreflexiveProperty "
+        "InverseFunctionalProperty ReflexiveProperty hasSelf disjointUnionOf"
+    ).split()
+)
+
+#: Predicates that make a triple part of the TBox (changing them needs a recompile).
+SCHEMA_PREDICATES = frozenset(
+    {SUBCLASS, SUBPROP, DOMAIN, RANGE, EQ_CLASS, EQ_PROP, INVERSE, CHAIN, HAS_VALUE, ON_PROP, ONE_OF, DISJOINT}
+)
+SCHEMA_TYPES = frozenset({SYMMETRIC, TRANSITIVE})
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+class UnsupportedAxiom(ValueError):
+    """The TBox uses OWL constructs outside the implemented rule set."""
+
+
+def is_schema_triple(t: Triple) -> bool:
+    """True when the triple changes what the rules are (a declaration adding axioms)."""
+    s, p, o = t
+    return p in SCHEMA_PREDICATES or (p == TYPE and o in SCHEMA_TYPES) or p.value in UNSUPPORTED or (
+        isinstance(o, ox.NamedNode) and p == TYPE and o.value in UNSUPPORTED
+    )
+
+
+@dataclass(frozen=True)
+class Inconsistency:
+    """An individual typed with two disjoint classes."""
+
+    individual: Term
+    class_a: Term
+    class_b: Term
+
+
+@dataclass
+class Rules:
+    """The TBox compiled into lookup tables."""
+
+    super_classes: dict[Term, frozenset[Term]] = field(default_factory=dict)  # C -> strict supers
+    super_props: dict[Term, frozenset[Term]] = field(default_factory=dict)  # p -> strict supers
+    domains: dict[Term, frozenset[Term]] = field(default_factory=dict)
+    ranges: dict[Term, frozenset[Term]] = field(default_factory=dict)
+    inverses: dict[Term, frozenset[Term]] = field(default_factory=dict)
+    symmetric: frozenset[Term] = frozenset()
+    transitive: frozenset[Term] = frozenset()
+    chains: dict[Term, list[tuple[Term, tuple[Term, ...], int]]] = field(default_factory=dict)  # p_i -> (P, chain, i)
+    has_value: dict[Term, tuple[Term, Term]] = field(default_factory=dict)  # restriction -> (p, v)
+    has_value_by_pv: dict[tuple[Term, Term], frozenset[Term]] = field(default_factory=dict)
+    one_of: dict[Term, tuple[Term, ...]] = field(default_factory=dict)  # class -> members
+    disjoint: dict[Term, frozenset[Term]] = field(default_factory=dict)
+
+
+def _read_list(head: Term, first: dict[Term, Term], rest: dict[Term, Term]) -> tuple[Term, ...]:
+    items: list[Term] = []
+    seen = set()
+    while head != NIL:
+        if head in seen or head not in first:
+            raise UnsupportedAxiom(f"malformed RDF list at {head}")
+        seen.add(head)
+        items.append(first[head])
+        head = rest.get(head, NIL)
+    return tuple(items)
+
+
+def _closure(edges: dict[Term, set[Term]]) -> dict[Term, frozenset[Term]]:
+    """Strict transitive closure of a directed graph (cycles give equivalences)."""
+    out: dict[Term, frozenset[Term]] = {}
+    for start in edges:
+        seen: set[Term] = set()
+        stack = list(edges[start])
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            stack.extend(edges.get(n, ()))
+        seen.discard(start)
+        out[start] = frozenset(seen)
+    return out
+
+
+def compile_rules(triples: Iterable[Triple]) -> Rules:
+    """Compile the TBox found in ``triples`` (ABox triples are ignored)."""
+    sub_c: dict[Term, set[Term]] = defaultdict(set)
+    sub_p: dict[Term, set[Term]] = defaultdict(set)
+    dom: dict[Term, set[Term]] = defaultdict(set)
+    rng: dict[Term, set[Term]] = defaultdict(set)
+    inv: dict[Term, set[Term]] = defaultdict(set)
+    disj: dict[Term, set[Term]] = defaultdict(set)
+    sym: set[Term] = set()
+    trans: set[Term] = set()
+    first: dict[Term, Term] = {}
+    rest: dict[Term, Term] = {}
+    on_prop: dict[Term, Term] = {}
+    hv: dict[Term, Term] = {}
+    chain_heads: list[tuple[Term, Term]] = []
+    one_of_heads: list[tuple[Term, Term]] = []
+    unsupported: set[str] = set()
+
+    for s, p, o in triples:
+        if p == TYPE:
+            if o == SYMMETRIC:
+                sym.add(s)
+            elif o == TRANSITIVE:
+                trans.add(s)
+            elif o.value in UNSUPPORTED:
+                unsupported.add(o.value)
+            continue
+        if p.value in UNSUPPORTED:
+            unsupported.add(p.value)
+        elif p == SUBCLASS:
+            sub_c[s].add(o)
+        elif p == SUBPROP:
+            sub_p[s].add(o)
+        elif p == EQ_CLASS:
+            sub_c[s].add(o)
+            sub_c[o].add(s)
+        elif p == EQ_PROP:
+            sub_p[s].add(o)
+            sub_p[o].add(s)
+        elif p == DOMAIN:
+            dom[s].add(o)
+        elif p == RANGE:
+            rng[s].add(o)
+        elif p == INVERSE:
+            inv[s].add(o)
+            inv[o].add(s)
+        elif p == DISJOINT:
+            disj[s].add(o)
+            disj[o].add(s)
+        elif p == FIRST:
+            first[s] = o
+        elif p == REST:
+            rest[s] = o
+        elif p == ON_PROP:
+            on_prop[s] = o
+        elif p == HAS_VALUE:
+            hv[s] = o
+        elif p == CHAIN:
+            chain_heads.append((s, o))
+        elif p == ONE_OF:
+            one_of_heads.append((s, o))
+    if unsupported:
+        names = ", ".join(sorted(u.removeprefix(OWL) for u in unsupported))
+        raise UnsupportedAxiom(f"the ontology uses OWL constructs emskg's reasoner does not implement: {names}")
+
+    rules = Rules()
+    rules.super_classes = _closure(sub_c)
+    rules.super_props = _closure(sub_p)
+    # scm-dom2 / scm-rng2: a subproperty inherits domain and range; handled at run time because
+    # every p triple also yields its superproperty triples. scm-dom1/rng1 (superclasses of the
+    # domain) likewise follow from cax-sco on the typed individual.
+    rules.domains = {p: frozenset(c) for p, c in dom.items()}
+    rules.ranges = {p: frozenset(c) for p, c in rng.items()}
+    rules.inverses = {p: frozenset(q) for p, q in inv.items()}
+    rules.symmetric = frozenset(sym)
+    rules.transitive = frozenset(trans)
+    rules.disjoint = {c: frozenset(d) for c, d in disj.items()}
+    chains: dict[Term, list[tuple[Term, tuple[Term, ...], int]]] = defaultdict(list)
+    for prop, head in chain_heads:
+        members = _read_list(head, first, rest)
+        if len(members) < 2:
+            raise UnsupportedAxiom(f"property chain of {prop} has fewer than two properties")
+        for i, m in enumerate(members):
+            chains[m].append((prop, members, i))
+    rules.chains = dict(chains)
+    for r, v in hv.items():
+        if r not in on_prop:
+            raise UnsupportedAxiom(f"hasValue restriction {r} has no owl:onProperty")
+        rules.has_value[r] = (on_prop[r], v)
+    by_pv: dict[tuple[Term, Term], set[Term]] = defaultdict(set)
+    for r, pv in rules.has_value.items():
+        by_pv[pv].add(r)
+    rules.has_value_by_pv = {k: frozenset(v) for k, v in by_pv.items()}
+    rules.one_of = {c: _read_list(h, first, rest) for c, h in one_of_heads}
+    return rules
+
+
+class _Index:
+    """Triples indexed by predicate, subject and object; optionally layered over a frozen base."""
+
+    __slots__ = ("spo", "pos", "base")
+
+    def __init__(self, base: _Index | None = None) -> None:
+        self.spo: dict[Term, dict[Term, set[Term]]] = defaultdict(lambda: defaultdict(set))
+        self.pos: dict[Term, dict[Term, set[Term]]] = defaultdict(lambda: defaultdict(set))
+        self.base = base
+
+    def __contains__(self, t: Triple) -> bool:
+        s, p, o = t
+        if self.base is not None and t in self.base:
+            return True
+        by_s = self.spo.get(p)
+        return by_s is not None and o in by_s.get(s, ())
+
+    def add(self, t: Triple) -> None:
+        s, p, o = t
+        self.spo[p][s].add(o)
+        self.pos[p][o].add(s)
+
+    def objects(self, s: Term, p: Term) -> Iterator[Term]:
+        if self.base is not None:
+            yield from self.base.objects(s, p)
+        by_s = self.spo.get(p)
+        if by_s is not None:
+            yield from tuple(by_s.get(s, ()))
+
+    def subjects(self, p: Term, o: Term) -> Iterator[Term]:
+        if self.base is not None:
+            yield from self.base.subjects(p, o)
+        by_o = self.pos.get(p)
+        if by_o is not None:
+            yield from tuple(by_o.get(o, ()))
+
+    def own(self) -> Iterator[Triple]:
+        for p, by_s in self.spo.items():
+            for s, objs in by_s.items():
+                for o in objs:
+                    yield (s, p, o)  # type: ignore[misc]
+
+
+@dataclass
+class Closure:
+    """The result of materialisation: what was inferred, and any inconsistencies found."""
+
+    inferred: list[Triple]
+    inconsistencies: list[Inconsistency]
+    _index: _Index = field(repr=False)
+
+    def extend(self, rules: Rules, triples: Iterable[Triple]) -> Closure:
+        """Materialise ``triples`` on top of this closure, which stays unchanged."""
+        return _run(rules, triples, base=self._index)
+
+
+def materialise(rules: Rules, triples: Iterable[Triple]) -> Closure:
+    """Forward-chain ``triples`` to the fixpoint of ``rules``."""
+    return _run(rules, triples, base=None)
+
+
+def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closure:
+    index = _Index(base)
+    asserted: set[Triple] = set()
+    inferred: list[Triple] = []
+    queue: list[Triple] = []
+
+    def emit(t: Triple, is_asserted: bool = False) -> None:
+        if t in index:
+            return
+        index.add(t)
+        queue.append(t)
+        if not is_asserted:
+            inferred.append(t)
+
+    for t in triples:
+        if t not in asserted:
+            asserted.add(t)
+            emit(t, True)
+    # cls-oo: enumerated individuals belong to their class
+    if base is None:
+        for cls, members in rules.one_of.items():
+            for m in members:
+                emit((m, TYPE, cls))  # type: ignore[arg-type]
+
+    sup_c, sup_p = rules.super_classes, rules.super_props
+    doms, rngs, invs = rules.domains, rules.ranges, rules.inverses
+    sym, trans, chains = rules.symmetric, rules.transitive, rules.chains
+    hv, hv_pv, disj = rules.has_value, rules.has_value_by_pv, rules.disjoint
+    clashes: list[Inconsistency] = []
+
+    while queue:
+        s, p, o = queue.pop()
+        if p == TYPE:
+            classes = (o, *sup_c.get(o, ()))
+            for c in classes[1:]:
+                emit((s, TYPE, c))  # type: ignore[arg-type]
+            for c in classes:
+                pv = hv.get(c)
+                if pv is not None:
+                    emit((s, pv[0], pv[1]))  # type: ignore[arg-type]
+                for d in disj.get(c, ()):
+                    if (s, TYPE, d) in index:
+                        clashes.append(Inconsistency(s, c, d))
+            continue
+        is_resource = not isinstance(o, ox.Literal)
+        for q in sup_p.get(p, ()):
+            emit((s, q, o))  # type: ignore[arg-type]
+        for c in doms.get(p, ()):
+            emit((s, TYPE, c))  # type: ignore[arg-type]
+        if is_resource:
+            for c in rngs.get(p, ()):
+                emit((o, TYPE, c))  # type: ignore[arg-type]
+            for q in invs.get(p, ()):
+                emit((o, q, s))  # type: ignore[arg-type]
+            if p in sym:
+                emit((o, p, s))  # type: ignore[arg-type]
+            if p in trans:
+                for x in tuple(index.objects(o, p)):
+                    emit((s, p, x))  # type: ignore[arg-type]
+                for x in tuple(index.subjects(p, s)):
+                    emit((x, p, o))  # type: ignore[arg-type]
+        for r in hv_pv.get((p, o), ()):
+            emit((s, TYPE, r))  # type: ignore[arg-type]
+        for prop, members, i in chains.get(p, ()):
+            # extend the new link leftwards to the chain's start and rightwards to its end
+            starts = [s]
+            for q in reversed(members[:i]):
+                starts = [x for y in starts for x in tuple(index.subjects(q, y))]
+                if not starts:
+                    break
+            if not starts:
+                continue
+            ends = [o]
+            for q in members[i + 1:]:
+                ends = [x for y in ends for x in tuple(index.objects(y, q))]
+                if not ends:
+                    break
+            for a in starts:
+                for b in ends:
+                    emit((a, prop, b))  # type: ignore[arg-type]
+    return Closure(inferred, clashes, index)

@@ -1,0 +1,133 @@
+"""Running SPARQL against the store, read-only, and the result model every front end shares.
+
+The store is pyoxigraph (40–70x faster than rdflib's engine on this graph). pyoxigraph will follow
+``SERVICE <url>`` over HTTP, and a store object accepts updates, so every query text passes
+:func:`guard` first: SERVICE and SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) are refused before
+anything runs. The guard tokenises the query (comments, strings and IRIs cannot hide or fake a
+keyword), so ``?service`` or ``"LOAD"`` are fine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal as TLiteral
+
+import pyoxigraph as ox
+
+from .errors import ForbiddenQueryError, QueryError
+from .rdfio import PREFIXES, Triple
+
+__all__ = ["QueryResult", "Term", "guard", "run_sparql", "DEFAULT_PREFIXES"]
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+DEFAULT_PREFIXES = PREFIXES
+
+_TOKENS = re.compile(
+    r'''(?P<comment>\#[^\n]*)
+      | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+      | (?P<iri><[^<>"{}|^`\\\s]*>)
+      | (?P<var>[?$][\w]+)
+      | (?P<word>[A-Za-z_][\w.-]*(?::[\w.%-]*)?|:[\w.%-]*)
+    ''',
+    re.X,
+)
+_UPDATE_KEYWORDS = frozenset("INSERT DELETE LOAD CLEAR CREATE DROP COPY MOVE ADD WITH".split())
+_QUERY_FORMS = frozenset("SELECT ASK CONSTRUCT DESCRIBE".split())
+
+
+def guard(query: str) -> None:
+    """Refuse SERVICE and SPARQL Update; a read-only store must never change or fetch."""
+    for m in _TOKENS.finditer(query):
+        word = m.group("word")
+        if not word or ":" in word:
+            continue
+        upper = word.upper()
+        if upper == "SERVICE":
+            raise ForbiddenQueryError("SERVICE is not allowed: emskg never fetches remote data")
+        if upper in _UPDATE_KEYWORDS:
+            raise ForbiddenQueryError(f"SPARQL Update ({upper}) is not allowed: the knowledge graph is read-only")
+
+
+def query_form(query: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword outside comments and strings."""
+    for m in _TOKENS.finditer(query):
+        word = m.group("word")
+        if word and word.upper() in _QUERY_FORMS:
+            return word.upper()
+    return None
+
+
+@dataclass
+class QueryResult:
+    """A SELECT table, an ASK boolean or a CONSTRUCT/DESCRIBE graph, fully materialised."""
+
+    kind: TLiteral["select", "ask", "graph"]
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[Triple] = field(default_factory=list)
+    truncated: bool = False
+
+    def column(self, name: str) -> list[Term | None]:
+        i = self.variables.index(name)
+        return [row[i] for row in self.rows]
+
+    def values(self, name: str) -> list[str]:
+        """The lexical values (IRIs or literal strings) of one column, unbound cells skipped."""
+        return [t.value for t in self.column(name) if t is not None and not isinstance(t, ox.Triple)]
+
+    def as_dicts(self) -> list[dict[str, Term]]:
+        return [{v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows]
+
+
+def run_sparql(
+    store: ox.Store,
+    query: str,
+    *,
+    substitutions: Mapping[str, Term] | None = None,
+    max_rows: int | None = None,
+    prefixes: Mapping[str, str] | None = DEFAULT_PREFIXES,
+) -> QueryResult:
+    """Run a read-only query; the emskg prefixes are predeclared so ``ems:`` and ``kb:`` just work.
+
+    ``max_rows`` bounds what is materialised (``truncated`` tells when more existed).
+    """
+    guard(query)
+    subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+    try:
+        result = store.query(query, prefixes=dict(prefixes) if prefixes else None, substitutions=subs or None)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {_first_line(exc)}") from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise QueryError(f"query failed: {_first_line(exc)}") from None
+    try:
+        if isinstance(result, bool):
+            return QueryResult("ask", boolean=result)
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows: list[tuple[Term | None, ...]] = []
+            truncated = False
+            for sol in result:
+                if max_rows is not None and len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append(tuple(sol[i] for i in range(len(variables))))
+            return QueryResult("select", variables=variables, rows=rows, truncated=truncated)
+        triples: list[Triple] = []
+        truncated = False
+        for t in result:
+            if max_rows is not None and len(triples) >= max_rows:
+                truncated = True
+                break
+            triples.append((t.subject, t.predicate, t.object))  # type: ignore[arg-type]
+        return QueryResult("graph", triples=triples, truncated=truncated)
+    except (OSError, ValueError, RuntimeError, SyntaxError) as exc:  # evaluation errors surface lazily
+        raise QueryError(f"query failed: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,190 @@
+"""The knowledge graph as a queryable store: ontology + KB, reasoned once, cached on disk.
+
+The knowledge base is static, so it is reasoned once per change of its sources: the build reads
+``ontology/*.ttl`` and ``kb/*.ttl``, materialises the OWL 2 RL closure (:mod:`emskg.reason`) and
+writes one N-Quads file under the cache folder, named by a digest of the sources and of the
+reasoner version. Every later ``emskg query``, ``validate`` and ``serve`` loads that file straight
+into an embedded pyoxigraph store (tens of milliseconds) and never re-reasons.
+
+Graph layout in the store:
+* the default graph holds everything — asserted and inferred — so plain queries see the closure;
+* ``https://w3id.org/emskg/graph/<file>`` holds the triples asserted by each source file;
+* ``https://w3id.org/emskg/graph/inferred`` holds what the reasoner added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from . import __version__
+from .errors import BuildError, EmskgError
+from .rdfio import Triple, parse_file
+from .reason import Closure, Inconsistency, Rules, UnsupportedAxiom, compile_rules, materialise
+from .resources import DataPaths, cache_dir, data_paths
+
+if TYPE_CHECKING:
+    import rdflib
+
+__all__ = ["KnowledgeGraph", "load_graph", "GRAPH_BASE", "INFERRED_GRAPH", "source_digest"]
+
+GRAPH_BASE = "https://w3id.org/emskg/graph/"
+INFERRED_GRAPH = ox.NamedNode(GRAPH_BASE + "inferred")
+#: Bump when the reasoner's rules change, so caches built by older rules are not reused.
+REASONER_VERSION = "1"
+
+
+def source_digest(paths: DataPaths) -> str:
+    """Digest of every source file's name and bytes, plus the reasoner version."""
+    h = hashlib.sha256(f"{REASONER_VERSION}|{__version__}".encode())
+    for f in paths.sources():
+        h.update(f.relative_to(paths.root).as_posix().encode() + b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+@dataclass
+class KnowledgeGraph:
+    """The built graph: a pyoxigraph store plus the compiled rules for incremental reasoning."""
+
+    store: ox.Store
+    paths: DataPaths
+    digest: str
+    asserted_count: int
+    inferred_count: int
+    inconsistencies: list[Inconsistency] = field(default_factory=list)
+
+    # -- triples --------------------------------------------------------------------------
+    def triples(self, inferred: bool = True) -> list[Triple]:
+        """All triples (``inferred=False``: only the asserted ones)."""
+        if inferred:
+            quads = self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        else:
+            return [t for g in self.source_graphs() for t in self.graph_triples(g)]
+        return [(q.subject, q.predicate, q.object) for q in quads]  # type: ignore[misc]
+
+    def graph_triples(self, graph: ox.NamedNode) -> list[Triple]:
+        return [(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(None, None, None, graph)]  # type: ignore[misc]
+
+    def source_graphs(self) -> list[ox.NamedNode]:
+        return sorted((g for g in self.store.named_graphs() if g != INFERRED_GRAPH and isinstance(g, ox.NamedNode)),
+                      key=lambda g: g.value)
+
+    def __len__(self) -> int:
+        return self.asserted_count + self.inferred_count
+
+    # -- reasoning on top of the KB (validation) ----------------------------------------------
+    @cached_property
+    def rules(self) -> Rules:
+        """The ontology compiled to rules, for reasoning over declarations."""
+        return compile_rules(self.triples(inferred=False))
+
+    @cached_property
+    def closure(self) -> Closure:
+        """The KB closure as an index that declarations are reasoned on top of."""
+        return materialise(self.rules, self.triples(inferred=False))
+
+    # -- bridges --------------------------------------------------------------------------
+    @cached_property
+    def rdflib_graph(self) -> rdflib.Graph:
+        """The inferred graph as an rdflib Graph, built on first use (rdflib is slow to import)."""
+        from .rdfio import to_rdflib
+
+        return to_rdflib(self.triples(inferred=True))
+
+    def label_of(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | None:
+        """The English (or any) rdfs:label of a term, if the graph has one."""
+        if not isinstance(term, ox.NamedNode):
+            return None
+        best = None
+        for q in self.store.quads_for_pattern(term, _LABEL, None, ox.DefaultGraph()):
+            lit = q.object
+            if isinstance(lit, ox.Literal):
+                if lit.language in (None, "en"):
+                    return lit.value
+                best = best or lit.value
+        return best
+
+
+_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+def _graph_name(paths: DataPaths, f: Path) -> ox.NamedNode:
+    return ox.NamedNode(GRAPH_BASE + f.relative_to(paths.root).as_posix())
+
+
+def build(paths: DataPaths) -> tuple[list[ox.Quad], int, int, list[Inconsistency]]:
+    """Parse and reason over the sources; the quads to cache, with counts and inconsistencies."""
+    quads: list[ox.Quad] = []
+    asserted: list[Triple] = []
+    for f in paths.sources():
+        try:
+            triples = parse_file(f)
+        except EmskgError as exc:
+            raise BuildError(f"cannot build the knowledge graph: {exc}") from None
+        g = _graph_name(paths, f)
+        quads.extend(ox.Quad(s, p, o, g) for s, p, o in triples)
+        asserted.extend(triples)
+    if not asserted:
+        raise BuildError(f"no sources found under {paths.ontology} and {paths.kb}")
+    try:
+        closure = materialise(compile_rules(asserted), asserted)
+    except UnsupportedAxiom as exc:
+        raise BuildError(str(exc)) from None
+    unique = set(asserted)
+    quads.extend(ox.Quad(s, p, o) for s, p, o in unique)
+    quads.extend(ox.Quad(s, p, o) for s, p, o in closure.inferred)
+    quads.extend(ox.Quad(s, p, o, INFERRED_GRAPH) for s, p, o in closure.inferred)
+    return quads, len(unique), len(closure.inferred), closure.inconsistencies
+
+
+def _cache_file(paths: DataPaths, digest: str) -> Path:
+    return cache_dir() / f"kg-{digest}.nq"
+
+
+def load_graph(*, rebuild: bool = False, paths: DataPaths | None = None) -> KnowledgeGraph:
+    """The knowledge graph, from the cache when its sources are unchanged, else built and cached."""
+    paths = paths or data_paths()
+    digest = source_digest(paths)
+    cached = _cache_file(paths, digest)
+    meta_file = cached.with_suffix(".json")
+    store = ox.Store()
+    if not rebuild and cached.is_file() and meta_file.is_file():
+        try:
+            meta = json.loads(meta_file.read_text())
+            store.bulk_load(path=str(cached), format=ox.RdfFormat.N_QUADS)
+            return KnowledgeGraph(store, paths, digest, meta["asserted"], meta["inferred"],
+                                  [Inconsistency(*(ox.NamedNode(v) for v in c)) for c in meta.get("inconsistencies", [])])
+        except (OSError, ValueError, KeyError, SyntaxError):
+            store = ox.Store()  # a damaged cache is rebuilt, never trusted
+    quads, n_asserted, n_inferred, clashes = build(paths)
+    store.extend(quads)
+    _write_cache(store, cached, meta_file, n_asserted, n_inferred, clashes)
+    return KnowledgeGraph(store, paths, digest, n_asserted, n_inferred, clashes)
+
+
+def _write_cache(store: ox.Store, cached: Path, meta_file: Path, n_asserted: int, n_inferred: int,
+                 clashes: list[Inconsistency]) -> None:
+    """Write atomically (temp file + rename) so a concurrent reader never sees half a cache."""
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        for old in cached.parent.glob("kg-*"):
+            if old.stem != cached.stem:
+                old.unlink(missing_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cached.parent, delete=False, suffix=".tmp") as tmp:
+            store.dump(tmp, format=ox.RdfFormat.N_QUADS)
+        os.replace(tmp.name, cached)
+        meta = {"asserted": n_asserted, "inferred": n_inferred,
+                "inconsistencies": [[c.individual.value, c.class_a.value, c.class_b.value] for c in clashes]}
+        meta_file.write_text(json.dumps(meta))
+    except OSError:
+        pass  # an unwritable cache only costs speed
