@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from .errors import ForbiddenQueryError, QueryError
 from .rdfio import PREFIXES, Triple
 
-__all__ = ["QueryResult", "Term", "guard", "run_sparql", "DEFAULT_PREFIXES"]
+__all__ = ["QueryResult", "Term", "guard", "bind_values", "query_form", "run_sparql", "DEFAULT_PREFIXES"]
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
@@ -49,6 +49,34 @@ def guard(query: str) -> None:
             raise ForbiddenQueryError("SERVICE is not allowed: emskg never fetches remote data")
         if upper in _UPDATE_KEYWORDS:
             raise ForbiddenQueryError(f"SPARQL Update ({upper}) is not allowed: the knowledge graph is read-only")
+
+
+_SKIP = re.compile(
+    r'''\#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>'''
+)
+
+
+def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
+    """Bind variables by a ``VALUES`` block opening the query's WHERE group.
+
+    Unlike SPARQL substitution, this binds variables that are not projected, so a named query's
+    parameters need not appear as result columns. The opening brace is found outside comments,
+    strings and IRIs.
+    """
+    if not bindings:
+        return query
+    pos = 0
+    while True:
+        brace = query.find("{", pos)
+        if brace < 0:
+            raise QueryError("query has no WHERE clause to bind parameters in")
+        skip = _SKIP.search(query, pos)
+        if skip is None or skip.start() > brace:
+            break
+        pos = skip.end()
+    names = " ".join(f"?{k}" for k in bindings)
+    values = " ".join(str(v) for v in bindings.values())
+    return f"{query[:brace + 1]} VALUES ({names}) {{ ({values}) }}{query[brace + 1:]}"
 
 
 def query_form(query: str) -> str | None:
@@ -93,12 +121,14 @@ def run_sparql(
 ) -> QueryResult:
     """Run a read-only query; the emskg prefixes are predeclared so ``ems:`` and ``kb:`` just work.
 
-    ``max_rows`` bounds what is materialised (``truncated`` tells when more existed).
+    ``substitutions`` pre-bind variables (see :func:`bind_values`); ``max_rows`` bounds what is
+    materialised (``truncated`` tells when more existed).
     """
     guard(query)
-    subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+    if substitutions:
+        query = bind_values(query, substitutions)
     try:
-        result = store.query(query, prefixes=dict(prefixes) if prefixes else None, substitutions=subs or None)
+        result = store.query(query, prefixes=dict(prefixes) if prefixes else None)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {_first_line(exc)}") from None
     except (OSError, ValueError, RuntimeError) as exc:
