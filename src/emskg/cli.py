@@ -9,6 +9,7 @@ is no" (``check`` found problems, ``validate`` found violations).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,9 @@ from . import __version__
 from .errors import EXIT_USAGE, EmskgError, InputError
 
 __all__ = ["main", "build_parser"]
+
+#: Exit code for an internal error (BSD sysexits EX_SOFTWARE).
+EXIT_SOFTWARE = 70
 
 
 class _Parser(argparse.ArgumentParser):
@@ -202,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug, not bad input: still one line unless asked for the traceback
+        if os.environ.get("EMSKG_DEBUG"):
+            raise
+        print(f"emskg: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+              "(set EMSKG_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_SOFTWARE
 
 
 if __name__ == "__main__":

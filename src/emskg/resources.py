@@ -56,12 +56,12 @@ def data_paths() -> DataPaths:
     raise RuntimeError("emskg data not found: set EMSKG_HOME to a folder with ontology/ and kb/")
 
 
-def cache_dir() -> Path:
+def cache_dir(paths: DataPaths | None = None) -> Path:
     """Where built graphs are cached: ``EMSKG_CACHE``, else ``.emskg-cache`` beside the data."""
     env = os.environ.get("EMSKG_CACHE")
     if env:
         return Path(env)
-    local = data_paths().root / ".emskg-cache"
-    if os.access(data_paths().root, os.W_OK):
-        return local
+    root = (paths or data_paths()).root
+    if os.access(root, os.W_OK):
+        return root / ".emskg-cache"
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "emskg"

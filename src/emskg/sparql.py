@@ -134,8 +134,8 @@ def run_sparql(
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {_first_line(exc)}") from None
     try:
-        if isinstance(result, bool):
-            return QueryResult("ask", boolean=result)
+        if isinstance(result, (bool, ox.QueryBoolean)):
+            return QueryResult("ask", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
             rows: list[tuple[Term | None, ...]] = []

@@ -148,7 +148,7 @@ def build(paths: DataPaths) -> tuple[list[ox.Quad], int, int, list[Inconsistency
 
 
 def _cache_file(paths: DataPaths, digest: str) -> Path:
-    return cache_dir() / f"kg-{digest}.nq"
+    return cache_dir(paths) / f"kg-{digest}.nq"
 
 
 def load_graph(*, rebuild: bool = False, paths: DataPaths | None = None) -> KnowledgeGraph:

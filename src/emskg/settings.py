@@ -1,0 +1,100 @@
+"""Server settings: environment variables first, then ``emskg serve`` flags on top.
+
+Every limit that protects an endpoint on the open internet is here, with a default that is safe to
+expose: a few seconds per query, a bounded result, a small request body, a small pool of worker
+processes. ``Settings`` is immutable so the app factory and the worker pool see one consistent set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+__all__ = ["Settings", "ENV_VARS"]
+
+#: Environment variable -> Settings field. Documented in docs/api.md.
+ENV_VARS: dict[str, str] = {
+    "EMSKG_HOST": "host",
+    "EMSKG_PORT": "port",
+    "EMSKG_WORKERS": "workers",
+    "EMSKG_QUERY_TIMEOUT": "query_timeout",
+    "EMSKG_VALIDATE_TIMEOUT": "validate_timeout",
+    "EMSKG_MAX_ROWS": "max_rows",
+    "EMSKG_MAX_BODY": "max_body_bytes",
+    "EMSKG_WORKER_MEMORY_MB": "worker_memory_mb",
+    "EMSKG_CORS_ORIGINS": "cors_origins",
+    "EMSKG_VALIDATE_TOKEN": "validate_token",
+    "EMSKG_PUBLIC_URL": "public_url",
+}
+
+
+def _default_workers() -> int:
+    return max(2, min(4, os.cpu_count() or 2))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``create_app`` needs; see :data:`ENV_VARS` for the environment names."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Worker processes that run queries; each holds its own copy of the store (a few MB).
+    workers: int = field(default_factory=_default_workers)
+    #: Seconds a query may run before its worker is killed and the client gets 504.
+    query_timeout: float = 5.0
+    #: Seconds a /validate request may run (reasoning over a declaration costs more than a query).
+    validate_timeout: float = 30.0
+    #: Rows (or triples) a response carries at most; more are cut and flagged.
+    max_rows: int = 10_000
+    #: Largest request body accepted, in bytes (413 beyond).
+    max_body_bytes: int = 1_048_576
+    #: Address-space limit of a worker, so a query that builds a huge sort cannot exhaust the host.
+    worker_memory_mb: int = 2048
+    #: Origins allowed by CORS ("*" for any); empty: no CORS headers.
+    cors_origins: tuple[str, ...] = ()
+    #: When set, POST /validate needs ``Authorization: Bearer <token>``.
+    validate_token: str | None = field(default=None, repr=False)
+    #: The public base URL (behind a proxy) used in the service description instead of the Host header.
+    public_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        if self.query_timeout <= 0 or self.validate_timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        if self.max_rows < 1 or self.max_body_bytes < 1:
+            raise ValueError("max_rows and max_body_bytes must be positive")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``EMSKG_*`` variables, then ``overrides`` (CLI flags; ``None`` = not given)."""
+        env = os.environ if env is None else env
+        types = {f.name: f.type for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for var, name in ENV_VARS.items():
+            raw = env.get(var)
+            if raw is not None and raw.strip() != "":
+                values[name] = _convert(name, str(types[name]), raw.strip(), var)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if isinstance(values.get("cors_origins"), str):
+            values["cors_origins"] = _origins(values["cors_origins"])
+        return replace(cls(), **values)
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(o.strip() for o in raw.split(",") if o.strip())
+
+
+def _convert(name: str, type_name: str, raw: str, var: str) -> Any:
+    try:
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"{var}={raw!r} is not a number") from None
+    if name == "cors_origins":
+        return _origins(raw)
+    return raw
