@@ -10,7 +10,7 @@ keyword), so ``?service`` or ``"LOAD"`` are fine.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal as TLiteral
 
@@ -118,17 +118,23 @@ def run_sparql(
     substitutions: Mapping[str, Term] | None = None,
     max_rows: int | None = None,
     prefixes: Mapping[str, str] | None = DEFAULT_PREFIXES,
+    default_graph: Sequence[ox.NamedNode] | None = None,
+    named_graphs: Sequence[ox.NamedNode] | None = None,
 ) -> QueryResult:
     """Run a read-only query; the emskg prefixes are predeclared so ``ems:`` and ``kb:`` just work.
 
     ``substitutions`` pre-bind variables (see :func:`bind_values`); ``max_rows`` bounds what is
-    materialised (``truncated`` tells when more existed).
+    materialised (``truncated`` tells when more existed). ``default_graph`` / ``named_graphs`` set
+    the dataset as the SPARQL protocol's ``default-graph-uri`` / ``named-graph-uri`` do (by
+    default: the inferred graph, and every named graph).
     """
     guard(query)
     if substitutions:
         query = bind_values(query, substitutions)
     try:
-        result = store.query(query, prefixes=dict(prefixes) if prefixes else None)
+        result = store.query(query, prefixes=dict(prefixes) if prefixes else None,
+                             default_graph=list(default_graph) if default_graph else None,
+                             named_graphs=list(named_graphs) if named_graphs else None)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {_first_line(exc)}") from None
     except (OSError, ValueError, RuntimeError) as exc:
