@@ -25,7 +25,8 @@ FAULTS = {
     "qc/missing-definition-violation": "kb:X a ems:Barrier ; rdfs:label \"x\" ; dcterms:source kb:sec-6.2 .",
     "qc/source-not-a-section-violation": "kb:Quality dcterms:source kb:NoSuchSection .",
     "qc/claim-without-evidence-violation":
-        "kb:QualServe ems:componentSupport [ a ems:ComponentSupport ; ems:component ems:Act ; dcterms:source kb:sec-5.2 ] .",
+        "kb:QualServe ems:componentSupport [ a ems:ComponentSupport ; ems:component ems:Act ; ems:evidence \"e\" ;"
+        " dcterms:source kb:sec-5.2 ] .",  # evidence but no support level
     "qc/component-contradiction-violation":
         "kb:BalancedScorecard ems:elementSupport [ a ems:ElementSupport ; ems:element kb:InternalAudit ;"
         " ems:evidence \"e\" ; dcterms:source kb:sec-5.2 ] .",

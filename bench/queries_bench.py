@@ -1,0 +1,145 @@
+"""Named queries: emskg (pyoxigraph store) vs rdflib's SPARQL engine on the same graph.
+
+Both engines get the same query text (parameters bound the same way, defaults used) over the same
+triples: the inferred knowledge graph, then the knowledge graph plus N declarations and their
+inferences. rdflib runs in a child process with a per-query time limit, so one slow query cannot
+stall the benchmark; a query that exceeds it is reported as ">limit" and its ratio as a lower bound.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from common import table, timed
+
+from emskg.queries import TermResolver, bind_params, list_queries
+from emskg.rdfio import PREFIXES, parse_file, serialize
+from emskg.sparql import bind_values, run_sparql
+from emskg.store import KnowledgeGraph
+
+SPARQL_PREFIXES = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
+
+
+def bound_texts(kg: KnowledgeGraph) -> list[tuple[str, str]]:
+    """Each named query with its default parameters bound into the text."""
+    resolver = TermResolver(kg.store)
+    out = []
+    for q in list_queries():
+        text, subs = bind_params(q, {}, resolver)
+        out.append((q.name, bind_values(text, subs)))
+    return out
+
+
+def store_with_declarations(kg: KnowledgeGraph, files: list[Path]) -> tuple[ox.Store, int]:
+    """The KB store plus every declaration and what it adds to the closure, each in the default graph."""
+    store = ox.Store()
+    store.extend(ox.Quad(s, p, o) for s, p, o in kg.triples(inferred=True))
+    added = 0
+    for f in files:
+        triples = parse_file(f)
+        closure = kg.closure.extend(kg.rules, triples)
+        new = [ox.Quad(s, p, o) for s, p, o in (*triples, *closure.inferred)]
+        store.extend(new)
+        added += len(new)
+    return store, added
+
+
+_CHILD = r'''
+import json, signal, sys, time
+import rdflib
+path, limit = sys.argv[1], float(sys.argv[2])
+queries = json.load(sys.stdin)
+t = time.perf_counter(); g = rdflib.Graph(); g.parse(path, format="nt"); load = time.perf_counter() - t
+class Late(Exception): pass
+def alarm(*_): raise Late()
+signal.signal(signal.SIGALRM, alarm)
+out = {"_load": load}
+for name, text in queries:
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    t = time.perf_counter()
+    try:
+        rows = len(list(g.query(text)))
+        out[name] = {"s": time.perf_counter() - t, "rows": rows}
+    except Late:
+        out[name] = {"s": None, "error": f">{limit:g} s"}
+    except Exception as e:
+        out[name] = {"s": None, "error": type(e).__name__}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+print(json.dumps(out))
+'''
+
+
+def rdflib_times(store: ox.Store, queries: list[tuple[str, str]], limit: float) -> dict[str, dict[str, object]]:
+    with tempfile.NamedTemporaryFile(suffix=".nt") as nt:
+        store.dump(nt, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        nt.flush()
+        payload = json.dumps([(n, SPARQL_PREFIXES + t) for n, t in queries])
+        proc = subprocess.run([sys.executable, "-c", _CHILD, nt.name, str(limit)], input=payload,
+                              capture_output=True, text=True, timeout=limit * (len(queries) + 4) + 600)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def compare(store: ox.Store, queries: list[tuple[str, str]], limit: float, repeat: int) -> tuple[str, list[float], float]:
+    """Markdown table of per-query times and ratios; the ratios; the flagship time in ms."""
+    theirs = rdflib_times(store, queries, limit)
+    rows, ratios, flagship = [], [], 0.0
+    for name, text in queries:
+        ours = timed(lambda t=text: run_sparql(store, t), repeat=repeat)
+        if name == "tools-for-component-outcome":
+            flagship = ours * 1000
+        r = theirs[name]
+        if r.get("s") is not None:
+            ratio = r["s"] / ours  # type: ignore[operator]
+            rdflib_cell: object = r["s"] * 1000  # type: ignore[operator]
+            ratio_cell = f"{ratio:,.0f}x"
+        else:
+            ratio = limit / ours
+            rdflib_cell = r["error"]
+            ratio_cell = f">{ratio:,.0f}x" if str(r["error"]).startswith(">") else "rdflib fails"
+        if ratio_cell != "rdflib fails":
+            ratios.append(ratio)
+        rows.append((name, ours * 1000, rdflib_cell, ratio_cell))
+    md = table(["query", "emskg ms", "rdflib ms", "ratio"], rows)
+    md += f"\n\nrdflib parse of the same N-Triples: {theirs['_load']:.1f} s."
+    return md, ratios, flagship
+
+
+def run_bench(kg: KnowledgeGraph, decl_files: list[Path], limit: float = 60.0, repeat: int = 20) -> str:
+    queries = bound_texts(kg)
+    out = ["## Queries", "",
+           "Every named query with its default parameters; emskg = pyoxigraph store as `emskg query` uses it "
+           "(median of repeated runs), rdflib = `rdflib.Graph.query` on the same triples (one run, "
+           f"{limit:g} s limit).", ""]
+    md, ratios, flagship = compare(kg.store, queries, limit, repeat)
+    out += [f"### On the knowledge graph ({len(kg)} triples)", "", md, "",
+            f"Flagship `tools-for-component-outcome`: **{flagship:.2f} ms**; "
+            f"slowest ratio {min(ratios):,.0f}x, median {sorted(ratios)[len(ratios) // 2]:,.0f}x.", ""]
+    if decl_files:
+        t = time.perf_counter()
+        big, added = store_with_declarations(kg, decl_files)
+        load = time.perf_counter() - t
+        md, ratios, flagship = compare(big, queries, limit, max(3, repeat // 4))
+        out += [f"### On the knowledge graph + {len(decl_files):,} declarations ({len(big):,} triples)", "",
+                f"Built by parsing and reasoning every declaration on top of the cached KB closure: {load:.1f} s "
+                f"({added:,} triples added).", "", md, "",
+                f"Flagship: {flagship:.2f} ms; slowest ratio {min(ratios):,.0f}x, median "
+                f"{sorted(ratios)[len(ratios) // 2]:,.0f}x.", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    from emskg.store import load_graph
+
+    files = sorted(Path(sys.argv[1]).glob("*.ttl")) if len(sys.argv) > 1 else []
+    print(run_bench(load_graph(), files, limit=30, repeat=10))
+
