@@ -1,0 +1,52 @@
+"""The named queries as a long-running server sees them: reloaded when ``queries/`` changes.
+
+:func:`emskg.queries.list_queries` caches the folder for the life of the process, which suits a
+CLI run. A server runs for days while queries are added and edited, so this catalog checks the
+folder's file names and modification times on each use (a few ``stat`` calls) and re-reads it only
+when they changed. The server process and every worker hold one, so they agree on what exists.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from pathlib import Path
+
+from .errors import UnknownQueryError
+from .queries import NamedQuery, load_queries
+from .resources import data_paths
+
+__all__ = ["QueryCatalog"]
+
+
+class QueryCatalog:
+    """The named queries of one folder (default: the data's ``queries/``), fresh on every call."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or data_paths().queries
+        self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._queries: dict[str, NamedQuery] = {}
+        self._lock = threading.Lock()
+
+    def _current(self) -> dict[str, NamedQuery]:
+        files = sorted(self.folder.rglob("*.rq")) if self.folder.is_dir() else []
+        signature = tuple((f.as_posix(), (st := f.stat()).st_mtime_ns, st.st_size) for f in files)
+        with self._lock:
+            if signature != self._signature:
+                self._queries = load_queries(self.folder) if files else {}
+                self._signature = signature
+            return self._queries
+
+    def all(self, include_qc: bool = False) -> list[NamedQuery]:
+        """Every named query, ``qc/`` ones only when asked."""
+        return [q for n, q in self._current().items() if include_qc or not n.startswith("qc/")]
+
+    def get(self, name: str) -> NamedQuery:
+        """The query called ``name``; unknown names raise with the closest matches as a hint."""
+        queries = self._current()
+        q = queries.get(name) or queries.get(name.removesuffix(".rq"))
+        if q is None:
+            close = difflib.get_close_matches(name, list(queries), n=3)
+            hint = f" (did you mean: {', '.join(close)}?)" if close else " (GET /queries lists them)"
+            raise UnknownQueryError(f"no named query {name!r}{hint}")
+        return q

@@ -1,0 +1,193 @@
+"""The SPARQL 1.1 Protocol (query operation) at ``/sparql``, read-only.
+
+* ``GET /sparql?query=...``, ``POST`` form-encoded (``query=...``) or ``POST`` with an
+  ``application/sparql-query`` body; ``default-graph-uri`` / ``named-graph-uri`` set the dataset.
+* Results by content negotiation (q-values, ``*/*``) or a ``format`` / ``output`` parameter.
+* ``GET /sparql`` without a query: the SPARQL service description (Turtle unless asked otherwise;
+  a browser asking for HTML is sent to the query editor page).
+* Updates are refused with 403 whichever way they come (``update=``, ``application/sparql-update``,
+  or update keywords in a query), and SERVICE too — see :func:`emskg.sparql.guard`.
+
+The query itself runs in a worker process under the pool's deadline (:mod:`emskg.workers`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from .api_models import ErrorBody
+from .http_common import ServerState, format_values, media_type_of, rendered_response, state
+from .http_status import HttpError
+from .jobs import Rendered
+from .negotiate import DESCRIPTION_OFFERS, GRAPH_OFFERS, SELECT_OFFERS, content_type, negotiate
+from .rdfio import FORMATS, PREFIXES
+from .sparql import query_form
+
+__all__ = ["router", "RESULT_RESPONSES", "ERROR_RESPONSES", "result_kind"]
+
+router = APIRouter(tags=["SPARQL"])
+
+#: OpenAPI: the non-JSON bodies a query answer can have.
+RESULT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Query results, by content negotiation (SELECT/ASK: SPARQL results JSON, XML, CSV, "
+                         "TSV; CONSTRUCT/DESCRIBE: Turtle, N-Triples, JSON-LD, RDF/XML). "
+                         "Header X-EMSKG-Truncated: true when the row limit cut the result.",
+          "content": {m: {"schema": {"type": "string"}} for m in dict.fromkeys(
+              o.media_type for o in (*SELECT_OFFERS[:4], *GRAPH_OFFERS[:4]))}},
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text} for code, text in {
+        400: "malformed query or bad parameter", 403: "update, LOAD or SERVICE refused",
+        404: "unknown name", 406: "no acceptable format", 413: "request body too large",
+        415: "unsupported request media type", 503: "workers busy or query aborted (memory)",
+        504: "query timed out"}.items()
+}
+
+_SD = "http://www.w3.org/ns/sparql-service-description#"
+_VOID = "http://rdfs.org/ns/void#"
+_FORMATS_NS = "http://www.w3.org/ns/formats/"
+_SD_PREFIXES = {"sd": _SD, "void": _VOID, "formats": _FORMATS_NS, "dcterms": PREFIXES["dcterms"],
+                "rdfs": PREFIXES["rdfs"], "xsd": PREFIXES["xsd"]}
+
+
+def result_kind(query: str) -> str:
+    """'graph' for CONSTRUCT/DESCRIBE, else 'select' (ASK and unparsable queries included)."""
+    return "graph" if query_form(query) in ("CONSTRUCT", "DESCRIBE") else "select"
+
+
+def _graph_iris(values: list[str]) -> list[str]:
+    for v in values:
+        try:
+            ox.NamedNode(v)
+        except ValueError:
+            raise HttpError(f"not an IRI: {v[:80]!r}", 400) from None
+    return values
+
+
+def _answer(request: Request, query: str, default_graphs: list[str], named_graphs: list[str],
+            extra_format: list[tuple[str, str]]) -> Response:
+    """Negotiate, run on a worker, respond (blocking)."""
+    st = state(request)
+    kind = result_kind(query)
+    offer = negotiate(GRAPH_OFFERS if kind == "graph" else SELECT_OFFERS, request.headers.get("accept"),
+                      format_values(request, extra_format), kind)
+    result: Rendered = st.run("sparql", query, offer.fmt, st.settings.max_rows,  # type: ignore[assignment]
+                              _graph_iris(default_graphs) or None, _graph_iris(named_graphs) or None)
+    return rendered_response(result, offer)
+
+
+_QUERY_DOC = "A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE); the emskg prefixes (ems:, kb:, rdfs: ...) are predeclared."
+
+
+@router.get("/sparql", summary="SPARQL query (GET), or the service description",
+            responses={**RESULT_RESPONSES, **ERROR_RESPONSES})
+def sparql_get(
+    request: Request,
+    query: str | None = Query(None, description=_QUERY_DOC + " Leave out for the service description."),
+    default_graph_uri: list[str] = Query([], alias="default-graph-uri"),
+    named_graph_uri: list[str] = Query([], alias="named-graph-uri"),
+    format: str | None = Query(None, description="result format name or media type (json, xml, csv, tsv, "
+                                                 "turtle, nt, jsonld, rdfxml); overrides Accept"),
+) -> Response:
+    if "update" in request.query_params:
+        raise HttpError("SPARQL Update is not allowed: the knowledge graph is read-only", 403)
+    if len(request.query_params.getlist("query")) > 1:
+        raise HttpError("give one query parameter, not several", 400)
+    if query is None:
+        return _service_description(request)
+    return _answer(request, query, default_graph_uri, named_graph_uri, [])
+
+
+@router.post("/sparql", summary="SPARQL query (POST: form-encoded or application/sparql-query)",
+             responses={**RESULT_RESPONSES, **ERROR_RESPONSES},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/sparql-query": {"schema": {"type": "string"}},
+                 "application/x-www-form-urlencoded": {"schema": {
+                     "type": "object", "required": ["query"],
+                     "properties": {"query": {"type": "string"},
+                                    "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                                    "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                                    "format": {"type": "string"}}}}}}})
+async def sparql_post(request: Request) -> Response:
+    ctype = media_type_of(request)
+    body = await request.body()
+    url = request.query_params
+    if ctype == "application/sparql-update":
+        raise HttpError("SPARQL Update is not allowed: the knowledge graph is read-only", 403)
+    if ctype == "application/sparql-query":
+        query, fields = _utf8(body), []
+    elif ctype == "application/x-www-form-urlencoded":
+        fields = parse_qsl(_utf8(body), keep_blank_values=True)
+        if any(k == "update" for k, _ in fields):
+            raise HttpError("SPARQL Update is not allowed: the knowledge graph is read-only", 403)
+        queries = [v for k, v in fields if k == "query"]
+        if len(queries) != 1:
+            raise HttpError("the form needs exactly one 'query' field", 400)
+        query = queries[0]
+    else:
+        raise HttpError("POST a query as application/sparql-query or application/x-www-form-urlencoded", 415)
+    default_graphs = url.getlist("default-graph-uri") + [v for k, v in fields if k == "default-graph-uri"]
+    named_graphs = url.getlist("named-graph-uri") + [v for k, v in fields if k == "named-graph-uri"]
+    return await run_in_threadpool(_answer, request, query, default_graphs, named_graphs, fields)
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HttpError("the request body is not UTF-8", 400) from None
+
+
+# --- service description -------------------------------------------------------------------------
+
+def _endpoint(request: Request, st: ServerState) -> str:
+    base = st.settings.public_url or str(request.base_url)
+    url = base.rstrip("/") + "/sparql"
+    try:
+        ox.NamedNode(url)
+    except ValueError:  # a forged Host header cannot break the document
+        url = f"http://{st.settings.host}:{st.settings.port}/sparql"
+    return url
+
+
+def _service_description(request: Request) -> Response:
+    st = state(request)
+    offer = negotiate(DESCRIPTION_OFFERS, request.headers.get("accept"), format_values(request), "graph")
+    if offer.fmt == "html":
+        return RedirectResponse("/ui/sparql", status_code=303)
+    sd, void = (lambda n: ox.NamedNode(_SD + n)), (lambda n: ox.NamedNode(_VOID + n))
+    a = ox.NamedNode(PREFIXES["rdf"] + "type")
+    svc, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    stats = st.stats
+    triples: list[ox.Triple] = [
+        ox.Triple(svc, a, sd("Service")),
+        ox.Triple(svc, sd("endpoint"), ox.NamedNode(_endpoint(request, st))),
+        ox.Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(svc, ox.NamedNode(PREFIXES["dcterms"] + "title"), ox.Literal("emskg knowledge graph (read-only)")),
+        ox.Triple(svc, sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/OWL-RDF-Based")),
+        ox.Triple(svc, sd("defaultSupportedEntailmentProfile"), ox.NamedNode("http://www.w3.org/ns/owl-profile/RL")),
+        ox.Triple(svc, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, a, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, a, sd("Graph")),
+        ox.Triple(default, void("triples"), ox.Literal(str(stats.triples), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))),
+    ]
+    triples += [ox.Triple(svc, sd("resultFormat"), ox.NamedNode(_FORMATS_NS + f)) for f in (
+        "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+        "Turtle", "N-Triples", "JSON-LD", "RDF_XML")]
+    for name, count in stats.named_graphs:
+        ng, g = ox.BlankNode(), ox.BlankNode()
+        triples += [ox.Triple(dataset, sd("namedGraph"), ng), ox.Triple(ng, a, sd("NamedGraph")),
+                    ox.Triple(ng, sd("name"), ox.NamedNode(name)), ox.Triple(ng, sd("graph"), g),
+                    ox.Triple(g, a, sd("Graph")),
+                    ox.Triple(g, void("triples"), ox.Literal(str(count), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer")))]
+    fmt = FORMATS[offer.fmt]
+    prefixes = _SD_PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD) else None
+    body = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    return Response(body, media_type=content_type(offer), headers={"Vary": "Accept"})
