@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
-
 from common import table, timed
 
 from emskg.queries import TermResolver, bind_params, list_queries
-from emskg.rdfio import PREFIXES, parse_file, serialize
+from emskg.rdfio import PREFIXES, parse_file
 from emskg.sparql import bind_values, run_sparql
 from emskg.store import KnowledgeGraph
 

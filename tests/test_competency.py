@@ -192,8 +192,9 @@ def test_barriers_and_approaches(kg: KnowledgeGraph) -> None:
 @pytest.mark.parametrize("value", ["GASB-34", "gasb34", "kb:GASB34", f"{KB}GASB34", f"<{KB}GASB34>",
                                    "Governmental Accounting Standards Board Statement #34"])
 def test_parameters_accept_labels_local_names_curies_and_iris(kg: KnowledgeGraph, value: str) -> None:
-    from emskg.rdfio import PREFIXES
     import pyoxigraph as ox
+
+    from emskg.rdfio import PREFIXES
 
     cls = ox.NamedNode(PREFIXES["ems"] + "ManagementInitiative")
     assert TermResolver(kg.store).resolve(value, cls, "p").value == KB + "GASB34"

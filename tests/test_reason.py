@@ -91,8 +91,8 @@ def test_inverse_properties(kg: KnowledgeGraph) -> None:
 
 
 def _triples(ttl: str) -> list:  # type: ignore[type-arg]
-    return parse_bytes(("@prefix ems: <%s> . @prefix owl: <http://www.w3.org/2002/07/owl#> . "
-                        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix x: <x:> .\n" % EMS
+    return parse_bytes((f"@prefix ems: <{EMS}> . @prefix owl: <http://www.w3.org/2002/07/owl#> . "
+                        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix x: <x:> .\n"
                         + ttl).encode(), ox.RdfFormat.TURTLE)
 
 

@@ -63,6 +63,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .store import load_graph
 
     kg = load_graph(rebuild=args.force)
+    load_graph(read_only=True)  # make sure the on-disk form one-shot commands open exists too
     print(f"built {kg.asserted_count} asserted + {kg.inferred_count} inferred triples (cache {kg.digest})")
     for c in kg.inconsistencies:
         print(f"warning: {c.individual} is both {c.class_a} and {c.class_b}", file=sys.stderr)
@@ -108,7 +109,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     from .store import load_graph
 
     get_query(args.name)  # unknown names fail before the graph is loaded
-    kg = load_graph()
+    kg = load_graph(read_only=True)
     result = run_named_query(kg.store, args.name, _params(args.param))
     _emit_result(result, args.format, args.output)
     return 0
@@ -126,7 +127,7 @@ def cmd_sparql(args: argparse.Namespace) -> int:
             text = Path(text).read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"{args.query}: cannot read ({exc.strerror})") from None
-    kg = load_graph()
+    kg = load_graph(read_only=True)
     _emit_result(run_sparql(kg.store, text), args.format, args.output)
     return 0
 

@@ -18,7 +18,6 @@ the query's ``VALUES ?name {}`` slot.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections import defaultdict
@@ -37,7 +36,10 @@ from .sparql import QueryResult, run_sparql
 __all__ = ["Param", "NamedQuery", "list_queries", "get_query", "run_named_query", "TermResolver", "load_queries"]
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example)\s*:\s*(.*)$", re.I)
-_PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\S+?)(?P<many>\+)?(?:\s*=\s*(?P<default>[^-]+?|\S.*?))?\s*(?:--\s*(?P<doc>.*))?$")
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\S+?)(?P<many>\+)?"
+    r"(?:\s*=\s*(?P<default>[^-]+?|\S.*?))?\s*(?:--\s*(?P<doc>.*))?$"
+)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -135,9 +137,17 @@ def list_queries(include_qc: bool = False) -> list[NamedQuery]:
 
 
 def get_query(name: str) -> NamedQuery:
+    """One named query; reads just its file when it exists (cold start), else explains."""
+    name = name.removesuffix(".rq")
+    if _NAME.match(name):
+        path = data_paths().queries / f"{name}.rq"
+        if path.is_file():
+            return _parse(path, name)
     queries = _default_queries()
     q = queries.get(name) or queries.get(name.removesuffix(".rq"))
     if q is None:
+        import difflib  # only on this error path: keeps start-up lean
+
         close = difflib.get_close_matches(name, list(queries), n=3)
         hint = f" (did you mean: {', '.join(close)}?)" if close else " (emskg queries lists them)"
         raise UnknownQueryError(f"no named query {name!r}{hint}")
@@ -157,23 +167,27 @@ class TermResolver:
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
-        self._index: dict[str, set[ox.NamedNode]] | None = None
+        self._index: dict[ox.NamedNode | None, dict[str, set[ox.NamedNode]]] = {}
 
-    def _names(self) -> dict[str, set[ox.NamedNode]]:
-        if self._index is None:
-            index: dict[str, set[ox.NamedNode]] = defaultdict(set)
-            for pred in LABELS:
-                for q in self.store.quads_for_pattern(None, pred, None, ox.DefaultGraph()):
-                    if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal):
-                        index[_norm(q.object.value)].add(q.subject)
-            for q in self.store.quads_for_pattern(None, RDF_TYPE, None, ox.DefaultGraph()):
+    def _names(self, cls: ox.NamedNode | None = None) -> dict[str, set[ox.NamedNode]]:
+        """Normalised label / alternative label / local name -> terms, for instances of ``cls``
+        (all typed terms when None). Per class, so resolving a parameter touches a few dozen terms."""
+        index = self._index.get(cls)
+        if index is None:
+            index = defaultdict(set)
+            for q in self.store.quads_for_pattern(None, RDF_TYPE, cls, ox.DefaultGraph()):
                 s = q.subject
-                if isinstance(s, ox.NamedNode):
-                    local = re.split(r"[#/]", s.value)[-1]
-                    if local:
-                        index[_norm(local)].add(s)
-            self._index = index
-        return self._index
+                if not isinstance(s, ox.NamedNode) or (cls is None and s in index.get("", ())):
+                    continue
+                local = re.split(r"[#/]", s.value)[-1]
+                if local:
+                    index[_norm(local)].add(s)
+                for pred in LABELS:
+                    for lq in self.store.quads_for_pattern(s, pred, None, ox.DefaultGraph()):
+                        if isinstance(lq.object, ox.Literal):
+                            index[_norm(lq.object.value)].add(s)
+            self._index[cls] = index
+        return index
 
     def expand(self, value: str) -> ox.NamedNode | None:
         """A full IRI for ``<iri>``, ``http(s)://...`` or a known CURIE; else None."""
@@ -196,16 +210,16 @@ class TermResolver:
             if cls is not None and not self.is_a(iri, cls):
                 raise ParameterError(f"{what}: {value!r} is not a {_curie(cls)} in the knowledge graph")
             return iri
-        found = self._names().get(_norm(value), set())
-        if cls is not None:
-            found = {t for t in found if self.is_a(t, cls)}
+        names = self._names(cls)
+        found = names.get(_norm(value), set())
         if len(found) == 1:
             return next(iter(found))
         if len(found) > 1:
             names = ", ".join(sorted(_curie(t) for t in found))
             raise ParameterError(f"{what}: {value!r} is ambiguous ({names}); pass one of these instead")
-        pool = [k for k, ts in self._names().items() if cls is None or any(self.is_a(t, cls) for t in ts)]
-        close = difflib.get_close_matches(_norm(value), pool, n=3, cutoff=0.6)
+        import difflib
+
+        close = difflib.get_close_matches(_norm(value), list(names), n=3, cutoff=0.6)
         hint = f" (did you mean: {', '.join(close)}?)" if close else ""
         kind = _curie(cls) if cls is not None else "term"
         raise ParameterError(f"{what}: no {kind} named {value!r} in the knowledge graph{hint}")
@@ -228,7 +242,9 @@ def _literal(value: str, type_: str) -> ox.Literal:
     return lit
 
 
-def bind_params(query: NamedQuery, given: Mapping[str, str], resolver: TermResolver) -> tuple[str, dict[str, ox.NamedNode | ox.Literal]]:
+def bind_params(
+    query: NamedQuery, given: Mapping[str, str], resolver: TermResolver
+) -> tuple[str, dict[str, ox.NamedNode | ox.Literal]]:
     """The query text with list slots filled, and the substitutions for single-valued params."""
     unknown = sorted(set(given) - {p.name for p in query.params})
     if unknown:

@@ -26,7 +26,9 @@ import pyoxigraph as ox
 
 from .rdfio import Triple
 
-__all__ = ["Rules", "Closure", "Inconsistency", "UnsupportedAxiom", "compile_rules", "materialise", "is_schema_triple"]
+__all__ = [
+    "Rules", "Closure", "Inconsistency", "UnsupportedAxiom", "compile_rules", "materialise", "is_schema_triple",
+]
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -48,12 +50,12 @@ SYMMETRIC, TRANSITIVE = ox.NamedNode(OWL + "SymmetricProperty"), ox.NamedNode(OW
 #: OWL vocabulary whose semantics this engine does not implement. A TBox using them is refused.
 UNSUPPORTED = frozenset(
     OWL + n
-    for n in (
-        "someValuesFrom allValuesFrom intersectionOf unionOf complementOf maxCardinality "
-        "maxQualifiedCardinality cardinality qualifiedCardinality hasKey sameAs differentFrom "
-        "AllDisjointClasses AllDifferent propertyDisjointWith AsymmetricProperty IrreflexiveProperty "
-        "InverseFunctionalProperty ReflexiveProperty hasSelf disjointUnionOf"
-    ).split()
+    for n in [
+        "someValuesFrom", "allValuesFrom", "intersectionOf", "unionOf", "complementOf", "maxCardinality",
+        "maxQualifiedCardinality", "cardinality", "qualifiedCardinality", "hasKey", "sameAs", "differentFrom",
+        "AllDisjointClasses", "AllDifferent", "propertyDisjointWith", "AsymmetricProperty", "IrreflexiveProperty",
+        "InverseFunctionalProperty", "ReflexiveProperty", "hasSelf", "disjointUnionOf",
+    ]
 )
 
 #: Predicates that make a triple part of the TBox (changing them needs a recompile).

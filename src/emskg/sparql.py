@@ -35,8 +35,8 @@ _TOKENS = re.compile(
     ''',
     re.X,
 )
-_UPDATE_KEYWORDS = frozenset("INSERT DELETE LOAD CLEAR CREATE DROP COPY MOVE ADD WITH".split())
-_QUERY_FORMS = frozenset("SELECT ASK CONSTRUCT DESCRIBE".split())
+_UPDATE_KEYWORDS = frozenset(["INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"])
+_QUERY_FORMS = frozenset(["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"])
 
 
 @lru_cache(maxsize=1024)
