@@ -72,7 +72,7 @@ def reasoner_findings(kg: KnowledgeGraph) -> list[Finding]:
                                                ignore_unsupported_datatypes=True)
         except OwlReadyInconsistentOntologyError:
             return [Finding("hermit", "the ontology and knowledge base are inconsistent (HermiT found no model)")]
-        except owlready2.OwlReadyJavaError as exc:  # type: ignore[attr-defined]
+        except owlready2.OwlReadyJavaError as exc:
             first = str(exc).strip().splitlines()
             return [Finding("hermit", f"HermiT failed: {first[-1] if first else 'unknown error'}")]
         bad = [c for c in world.inconsistent_classes() if c is not owlready2.Nothing]

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import EXIT_USAGE, EmskgError, InputError
@@ -147,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="emskg", description="Knowledge graph of continual-improvement management systems "
                                           "for water and wastewater utilities.")
     p.add_argument("--version", action="version", version=f"emskg {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub: Any = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     b = sub.add_parser("build", help="reason over ontology + knowledge base and cache the result")
     b.add_argument("--force", action="store_true", help="rebuild even if the cache is current")

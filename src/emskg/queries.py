@@ -215,8 +215,8 @@ class TermResolver:
         if len(found) == 1:
             return next(iter(found))
         if len(found) > 1:
-            names = ", ".join(sorted(_curie(t) for t in found))
-            raise ParameterError(f"{what}: {value!r} is ambiguous ({names}); pass one of these instead")
+            options = ", ".join(sorted(_curie(t) for t in found))
+            raise ParameterError(f"{what}: {value!r} is ambiguous ({options}); pass one of these instead")
         import difflib
 
         close = difflib.get_close_matches(_norm(value), list(names), n=3, cutoff=0.6)

@@ -73,7 +73,7 @@ PREFIXES: dict[str, str] = {
     "sh": "http://www.w3.org/ns/shacl#",
 }
 
-_POSITION = re.compile(r"line (\d+)(?: (?:column|between columns) (\d+))?", re.I)
+_POSITION = re.compile(r"\(?line (\d+)(?: (?:column|between columns) (\d+)(?: and \d+)?)?\)?", re.I)
 
 
 def format_for(name: str | None = None, path: str | Path | None = None, media_type: str | None = None) -> ox.RdfFormat:
@@ -99,7 +99,7 @@ def parse_bytes(data: bytes, fmt: ox.RdfFormat, source: str = "<input>", base_ir
     """Parse ``data``; syntax errors become :class:`RdfSyntaxError` naming ``source`` and the line."""
     try:
         quads = ox.parse(data, format=fmt, base_iri=base_iri, rename_blank_nodes=True)
-        return [(q.subject, q.predicate, q.object) for q in quads]  # type: ignore[misc]
+        return [(q.subject, q.predicate, q.object) for q in quads]
     except SyntaxError as exc:
         text = str(exc).splitlines()[0] if str(exc) else "syntax error"
         m = _POSITION.search(text)

@@ -328,7 +328,7 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
         if p == TYPE:
             classes = (o, *sup_c.get(o, ()))
             for c in classes[1:]:
-                emit((s, TYPE, c))  # type: ignore[arg-type]
+                emit((s, TYPE, c))
             for c in classes:
                 pv = hv.get(c)
                 if pv is not None:
@@ -341,7 +341,7 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
         for q in sup_p.get(p, ()):
             emit((s, q, o))  # type: ignore[arg-type]
         for c in doms.get(p, ()):
-            emit((s, TYPE, c))  # type: ignore[arg-type]
+            emit((s, TYPE, c))
         if is_resource:
             for c in rngs.get(p, ()):
                 emit((o, TYPE, c))  # type: ignore[arg-type]
@@ -351,21 +351,21 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
                 emit((o, p, s))  # type: ignore[arg-type]
             if p in trans:
                 for x in tuple(index.objects(o, p)):
-                    emit((s, p, x))  # type: ignore[arg-type]
+                    emit((s, p, x))
                 for x in tuple(index.subjects(p, s)):
                     emit((x, p, o))  # type: ignore[arg-type]
         for r in hv_pv.get((p, o), ()):
-            emit((s, TYPE, r))  # type: ignore[arg-type]
+            emit((s, TYPE, r))
         for prop, members, i in chains.get(p, ()):
             # extend the new link leftwards to the chain's start and rightwards to its end
-            starts = [s]
+            starts: list[Term] = [s]
             for q in reversed(members[:i]):
                 starts = [x for y in starts for x in tuple(index.subjects(q, y))]
                 if not starts:
                     break
             if not starts:
                 continue
-            ends = [o]
+            ends: list[Term] = [o]
             for q in members[i + 1:]:
                 ends = [x for y in ends for x in tuple(index.objects(y, q))]
                 if not ends:

@@ -162,7 +162,7 @@ def run_sparql(
             if max_rows is not None and len(triples) >= max_rows:
                 truncated = True
                 break
-            triples.append((t.subject, t.predicate, t.object))  # type: ignore[arg-type]
+            triples.append((t.subject, t.predicate, t.object))
         return QueryResult("graph", triples=triples, truncated=truncated)
     except (OSError, ValueError, RuntimeError, SyntaxError) as exc:  # evaluation errors surface lazily
         raise QueryError(f"query failed: {_first_line(exc)}") from None
