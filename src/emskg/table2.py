@@ -51,8 +51,8 @@ SELECT ?o WHERE { ?o a ems:ManagementOutcome FILTER NOT EXISTS { ?o ems:subOutco
 _OUTCOME_CELLS = """
 SELECT ?i ?top ?o ?evidence ?source WHERE {
   ?i ems:outcomeFocus ?claim . ?claim ems:outcome ?o .
+  ?o ems:subOutcomeOf* ?top .
   ?top a ems:ManagementOutcome FILTER NOT EXISTS { ?top ems:subOutcomeOf ?broader }
-  { FILTER (?o = ?top) } UNION { ?o ems:subOutcomeOf ?top }
   OPTIONAL { ?claim ems:evidence ?evidence }
   OPTIONAL { ?claim dcterms:source ?source }
 }
