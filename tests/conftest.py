@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from emskg.store import KnowledgeGraph, load_graph
@@ -43,3 +47,65 @@ def data_copy(tmp_path: Path) -> Iterator[Path]:
         if (ROOT / folder).is_dir():
             shutil.copytree(ROOT / folder, tmp_path / folder)
     yield tmp_path
+
+
+# --- emskg serve: one real server per test session (tests/test_api*.py, tests/test_web.py) --------
+
+SERVER_TOKEN = "test-validate-token"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A running ``emskg serve`` on a loopback port."""
+
+    base: str
+    pid: int
+    token: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``emskg serve`` in a subprocess (2 workers, 2 s timeout, 500-row limit, a validate token, CORS *)."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    env = {**os.environ, "EMSKG_WORKERS": "2", "EMSKG_QUERY_TIMEOUT": "2", "EMSKG_MAX_ROWS": "500",
+           "EMSKG_VALIDATE_TOKEN": SERVER_TOKEN, "EMSKG_CORS_ORIGINS": "*", "EMSKG_WORKER_MEMORY_MB": "1024"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen([*EMSKG, "serve", "--port", str(port), "--log-level", "warning"],
+                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"emskg serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"emskg serve did not answer /health within 90 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield LiveServer(base, proc.pid, SERVER_TOKEN, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    """An HTTP client bound to the live server."""
+    with httpx.Client(base_url=server.base, timeout=30) as client:
+        yield client

@@ -55,8 +55,11 @@ class Context:
         if warm:  # build the lazy indexes now, so no request pays for them inside its deadline
             ctx.index  # noqa: B018
             ctx.resolver.resolve("Plan", None, "warm-up")
-            if ctx.validator is not None:
-                ctx.validator.validate_bytes(b"", ox.RdfFormat.TURTLE, "warm-up")
+            try:  # a broken validator must not keep the query endpoints from starting
+                if ctx.validator is not None:
+                    ctx.validator.validate_bytes(b"", ox.RdfFormat.TURTLE, "warm-up")
+            except Exception:  # noqa: BLE001
+                log.exception("the declaration validator failed to warm up; /validate will report errors")
         return ctx
 
     @cached_property

@@ -45,7 +45,7 @@ class Settings:
     #: Seconds a query may run before its worker is killed and the client gets 504.
     query_timeout: float = 5.0
     #: Seconds a /validate request may run (reasoning over a declaration costs more than a query).
-    validate_timeout: float = 30.0
+    validate_timeout: float = 10.0
     #: Rows (or triples) a response carries at most; more are cut and flagged.
     max_rows: int = 10_000
     #: Largest request body accepted, in bytes (413 beyond).
