@@ -1,9 +1,62 @@
-"""``emskg validate``: placeholder until the validation module lands."""
+"""``emskg validate``: check declared management systems against the report's framework, for pipelines.
+
+Exit codes: 0 every file conforms (warnings allowed unless ``--fail-on warning``), 1 a result fails
+the run, 2 a usage or input error — a missing or unparseable file is reported as that file's entry
+(and one ``emskg: FILE:LINE:COL: ...`` line on stderr) while the other files are still validated.
+
+Importing this module must stay cheap (every ``emskg`` command imports it to build the parser), so
+the validator, rdflib and pyshacl are imported inside the command only. The choices below mirror
+``emskg.validate.FAIL_ON`` / ``ENGINES`` and ``emskg.validate_report.FORMATS``; a test keeps them equal.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+FORMATS = ("text", "json", "turtle", "junit")
+FAIL_ON = ("violation", "warning")
+ENGINES = ("fast", "reference")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``validate`` subcommand."""
+    v = sub.add_parser(
+        "validate", help="check declared management systems against the report's framework (SHACL)",
+        description="Validate declarations of continual improvement management systems (Turtle, JSON-LD ...) "
+                    "against the report's framework; every gap comes with the initiatives that would fill it.")
+    v.add_argument("files", nargs="+", metavar="FILE", help="declarations to validate (format from the extension)")
+    v.add_argument("--format", choices=FORMATS, default="text",
+                   help="text for people, json for programs, turtle (SHACL report), junit (CI test reports)")
+    v.add_argument("--fail-on", choices=FAIL_ON, default="violation",
+                   help="the least severe result that makes the exit code 1 (default: violation)")
+    v.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="validate in N worker processes")
+    v.add_argument("--engine", choices=ENGINES, default="fast",
+                   help="fast (default) or reference: plain pyshacl + owlrl over the whole graph, ~5 s a file")
+    v.add_argument("-o", "--output", help="write the report to a file instead of stdout")
+    v.set_defaults(func=cmd_validate)
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs takes a whole number, not {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("--jobs takes a number of at least 1")
+    return n
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .cli import _write
+    from .store import load_graph
+    from .validate import Validator
+    from .validate_report import render
+
+    validator = Validator(load_graph(), engine=args.engine)
+    report = validator.validate_files(args.files, jobs=args.jobs)
+    for f in report.files:
+        if f.error is not None:
+            print(f"emskg: {f.error}", file=sys.stderr)
+    _write(render(report, args.format, fail_on=args.fail_on), args.output)
+    return report.exit_code(args.fail_on)
