@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -109,3 +110,58 @@ def http(server: LiveServer) -> Iterator[httpx.Client]:
     """An HTTP client bound to the live server."""
     with httpx.Client(base_url=server.base, timeout=30) as client:
         yield client
+
+
+# --- emskg validate (tests/test_validate*.py, tests/test_shapes.py) -------------------------------
+
+EXAMPLES = ROOT / "examples"
+#: Every example declaration, malformed ones included (Brick-style: tests parametrise over all).
+EXAMPLE_FILES = sorted(p for p in EXAMPLES.rglob("*") if p.suffix in (".ttl", ".jsonld"))
+_EXPECT_PREFIXES = {"emsh": "https://w3id.org/emskg/shapes#", "ems": "https://w3id.org/emskg/ontology#",
+                    "kb": "https://w3id.org/emskg/kb/"}
+
+
+def expected_results(path: Path) -> set[tuple[str, str, str]]:
+    """The ``# expect: SEVERITY SHAPE FOCUS`` lines of an example, as (severity, shape IRI, focus).
+
+    CURIEs use the file's own ``@prefix`` lines (and emsh:/ems:/kb:); blank nodes are ``_:bN``.
+    """
+    text = path.read_text(encoding="utf-8")
+    prefixes = dict(_EXPECT_PREFIXES)
+    for line in text.splitlines():
+        if line.startswith("@prefix"):
+            _, name, iri, *_ = line.split()
+            prefixes[name.rstrip(":")] = iri.strip("<>")
+
+    def expand(term: str) -> str:
+        if term.startswith("_:"):
+            return term
+        prefix, _, local = term.partition(":")
+        return prefixes[prefix] + local
+
+    out = set()
+    for line in text.splitlines():
+        if line.startswith("# expect:") and line.split(":", 1)[1].strip() != "conforms":
+            severity, shape, focus = line.split(":", 1)[1].split()
+            out.add((severity, expand(shape), expand(focus)))
+    return out
+
+
+@pytest.fixture(scope="session")
+def validator(kg: KnowledgeGraph) -> Any:
+    """One fast-engine :class:`emskg.validate.Validator` for the session (as a pipeline would)."""
+    from emskg.validate import Validator
+
+    return Validator(kg)
+
+
+@pytest.fixture(scope="session")
+def emskg_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed ``emskg`` console script (the entry point pipelines call) in a subprocess."""
+    script = Path(sys.executable).with_name("emskg")
+    command = [str(script)] if script.is_file() else EMSKG
+
+    def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+
+    return run

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 import pytest
+
 from conftest import ROOT, LiveServer
 
 SELECT_TOOLS = "SELECT ?tool ?label WHERE { ?tool a ems:ManagementTool ; rdfs:label ?label } ORDER BY ?label"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from conftest import LiveServer
 
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # ~2.8e11 rows

@@ -27,6 +27,7 @@ from .api_models import (
 from .browse import COLLECTIONS
 from .http_common import ServerState, format_values, media_type_of, rendered_response, state
 from .http_status import HttpError
+from .jobs import Rendered
 from .negotiate import GRAPH_OFFERS, SELECT_OFFERS, negotiate
 from .queries import NamedQuery
 from .sparql_http import ERROR_RESPONSES, RESULT_RESPONSES, result_kind
@@ -91,8 +92,8 @@ def run_query(request: Request, name: str = Path(description="a name from GET /q
     offer = negotiate(GRAPH_OFFERS if kind == "graph" else SELECT_OFFERS, request.headers.get("accept"),
                       [] if any(query.param(k) for k in ("format", "output", "results")) else format_values(request),
                       kind)
-    result = st.run("named", query.name, params, offer.fmt, st.settings.max_rows)
-    return rendered_response(result, offer)  # type: ignore[arg-type]
+    result: Rendered = st.run("named", query.name, params, offer.fmt, st.settings.max_rows)
+    return rendered_response(result, offer)
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -109,7 +110,8 @@ def check_token(st: ServerState, given: str | None) -> None:
 def validate_declaration(st: ServerState, data: bytes, fmt: str, name: str) -> dict[str, Any]:
     """Validate one declaration on a worker (blocking)."""
     safe_name = re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
-    return st.run("validate", data, fmt, safe_name, timeout=st.settings.validate_timeout)  # type: ignore[return-value]
+    report: dict[str, Any] = st.run("validate", data, fmt, safe_name, timeout=st.settings.validate_timeout)
+    return report
 
 
 @router.post("/validate", response_model=ValidationRun, tags=["validation"],

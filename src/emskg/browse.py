@@ -123,10 +123,10 @@ def _by_label(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _objects(kg: KnowledgeGraph, s: ox.NamedNode | ox.BlankNode) -> list[tuple[ox.NamedNode, Any]]:
-    return [(q.predicate, q.object) for q in kg.store.quads_for_pattern(s, None, None, _DEFAULT)]  # type: ignore[misc]
+    return [(q.predicate, q.object) for q in kg.store.quads_for_pattern(s, None, None, _DEFAULT)]
 
 
-def _label(kg: KnowledgeGraph, literals: list[ox.Literal]) -> str | None:
+def _label(literals: list[ox.Literal]) -> str | None:
     for lit in literals:
         if lit.language in (None, "en"):
             return lit.value
@@ -164,7 +164,7 @@ def qualified(index: EntityIndex, prop: ox.NamedNode, bnode: ox.BlankNode,
             out[_QUALIFIERS[p]] = node(index, o)["label"]
         else:
             details[(p, False)].append(o)
-    out["label"] = _label(kg, labels)
+    out["label"] = _label(labels)
     out["types"] = _by_label(out["types"])
     out["sources"] = _by_label(out["sources"])
     out["details"] = _properties(index, details)
@@ -220,7 +220,7 @@ def describe(index: EntityIndex, slug: str, ident: str) -> dict[str, Any]:
     collection = COLLECTIONS[slug]
     return {
         "id": ident, "iri": s.value, "collection": slug,
-        "label": _label(kg, labels) or compact(s), "alt_labels": sorted(alt, key=str.casefold),
+        "label": _label(labels) or compact(s), "alt_labels": sorted(alt, key=str.casefold),
         "definition": definition[0] if definition else None,
         "types": _by_label(types), "sources": _by_label(sources),
         "properties": _properties(index, direct),

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -49,7 +50,7 @@ class ServerState:
     catalog: QueryCatalog
     stats: GraphStats
 
-    def run(self, job: str, *args: object, timeout: float | None = None) -> object:
+    def run(self, job: str, *args: Any, timeout: float | None = None) -> Any:
         """Run a job on a worker (blocking: call from a ``def`` endpoint or ``run_in_threadpool``)."""
         return self.pool.run(job, *args, timeout=timeout)
 

@@ -13,7 +13,7 @@ The query itself runs in a worker process under the pool's deadline (:mod:`emskg
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -22,7 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .api_models import ErrorBody
-from .http_common import ServerState, format_values, media_type_of, rendered_response, state
+from .http_common import GraphStats, ServerState, format_values, media_type_of, rendered_response, state
 from .http_status import HttpError
 from .jobs import Rendered
 from .negotiate import DESCRIPTION_OFFERS, GRAPH_OFFERS, SELECT_OFFERS, content_type, negotiate
@@ -77,7 +77,7 @@ def _answer(request: Request, query: str, default_graphs: list[str], named_graph
     kind = result_kind(query)
     offer = negotiate(GRAPH_OFFERS if kind == "graph" else SELECT_OFFERS, request.headers.get("accept"),
                       format_values(request, extra_format), kind)
-    result: Rendered = st.run("sparql", query, offer.fmt, st.settings.max_rows,  # type: ignore[assignment]
+    result: Rendered = st.run("sparql", query, offer.fmt, st.settings.max_rows,
                               _graph_iris(default_graphs) or None, _graph_iris(named_graphs) or None)
     return rendered_response(result, offer)
 
@@ -90,8 +90,8 @@ _QUERY_DOC = "A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE); the emskg p
 def sparql_get(
     request: Request,
     query: str | None = Query(None, description=_QUERY_DOC + " Leave out for the service description."),
-    default_graph_uri: list[str] = Query([], alias="default-graph-uri"),
-    named_graph_uri: list[str] = Query([], alias="named-graph-uri"),
+    default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
+    named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
     format: str | None = Query(None, description="result format name or media type (json, xml, csv, tsv, "
                                                  "turtle, nt, jsonld, rdfxml); overrides Accept"),
 ) -> Response:
@@ -101,7 +101,7 @@ def sparql_get(
         raise HttpError("give one query parameter, not several", 400)
     if query is None:
         return _service_description(request)
-    return _answer(request, query, default_graph_uri, named_graph_uri, [])
+    return _answer(request, query, default_graph_uri or [], named_graph_uri or [], [])
 
 
 @router.post("/sparql", summary="SPARQL query (POST: form-encoded or application/sparql-query)",
@@ -156,38 +156,43 @@ def _endpoint(request: Request, st: ServerState) -> str:
     return url
 
 
+def _sd(name: str) -> ox.NamedNode:
+    return ox.NamedNode(_SD + name)
+
+
+def _count(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+
+
+def _description_triples(endpoint: str, stats: GraphStats) -> list[ox.Triple]:
+    """The sd: description, ordered so that Turtle groups each node's triples together."""
+    a, triples_p = ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(_VOID + "triples")
+    svc, dataset, default = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
+    named = [(ox.BlankNode(f"ng{i}"), ox.BlankNode(f"g{i}"), name, n) for i, (name, n) in enumerate(stats.named_graphs)]
+    out = [ox.Triple(svc, a, _sd("Service")), ox.Triple(svc, _sd("endpoint"), ox.NamedNode(endpoint)),
+           ox.Triple(svc, _sd("supportedLanguage"), _sd("SPARQL11Query")),
+           ox.Triple(svc, ox.NamedNode(PREFIXES["dcterms"] + "title"), ox.Literal("emskg knowledge graph (read-only)")),
+           ox.Triple(svc, _sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/OWL-RDF-Based")),
+           ox.Triple(svc, _sd("defaultSupportedEntailmentProfile"), ox.NamedNode("http://www.w3.org/ns/owl-profile/RL"))]
+    out += [ox.Triple(svc, _sd("resultFormat"), ox.NamedNode(_FORMATS_NS + f)) for f in (
+        "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+        "Turtle", "N-Triples", "JSON-LD", "RDF_XML")]
+    out += [ox.Triple(svc, _sd("defaultDataset"), dataset), ox.Triple(dataset, a, _sd("Dataset")),
+            ox.Triple(dataset, _sd("defaultGraph"), default)]
+    out += [ox.Triple(dataset, _sd("namedGraph"), ng) for ng, _, _, _ in named]
+    out += [ox.Triple(default, a, _sd("Graph")), ox.Triple(default, triples_p, _count(stats.triples))]
+    for ng, g, name, n in named:
+        out += [ox.Triple(ng, a, _sd("NamedGraph")), ox.Triple(ng, _sd("name"), ox.NamedNode(name)),
+                ox.Triple(ng, _sd("graph"), g), ox.Triple(g, a, _sd("Graph")), ox.Triple(g, triples_p, _count(n))]
+    return out
+
+
 def _service_description(request: Request) -> Response:
     st = state(request)
     offer = negotiate(DESCRIPTION_OFFERS, request.headers.get("accept"), format_values(request), "graph")
     if offer.fmt == "html":
         return RedirectResponse("/ui/sparql", status_code=303)
-    sd, void = (lambda n: ox.NamedNode(_SD + n)), (lambda n: ox.NamedNode(_VOID + n))
-    a = ox.NamedNode(PREFIXES["rdf"] + "type")
-    svc, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
-    stats = st.stats
-    triples: list[ox.Triple] = [
-        ox.Triple(svc, a, sd("Service")),
-        ox.Triple(svc, sd("endpoint"), ox.NamedNode(_endpoint(request, st))),
-        ox.Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
-        ox.Triple(svc, ox.NamedNode(PREFIXES["dcterms"] + "title"), ox.Literal("emskg knowledge graph (read-only)")),
-        ox.Triple(svc, sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/OWL-RDF-Based")),
-        ox.Triple(svc, sd("defaultSupportedEntailmentProfile"), ox.NamedNode("http://www.w3.org/ns/owl-profile/RL")),
-        ox.Triple(svc, sd("defaultDataset"), dataset),
-        ox.Triple(dataset, a, sd("Dataset")),
-        ox.Triple(dataset, sd("defaultGraph"), default),
-        ox.Triple(default, a, sd("Graph")),
-        ox.Triple(default, void("triples"), ox.Literal(str(stats.triples), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))),
-    ]
-    triples += [ox.Triple(svc, sd("resultFormat"), ox.NamedNode(_FORMATS_NS + f)) for f in (
-        "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-        "Turtle", "N-Triples", "JSON-LD", "RDF_XML")]
-    for name, count in stats.named_graphs:
-        ng, g = ox.BlankNode(), ox.BlankNode()
-        triples += [ox.Triple(dataset, sd("namedGraph"), ng), ox.Triple(ng, a, sd("NamedGraph")),
-                    ox.Triple(ng, sd("name"), ox.NamedNode(name)), ox.Triple(ng, sd("graph"), g),
-                    ox.Triple(g, a, sd("Graph")),
-                    ox.Triple(g, void("triples"), ox.Literal(str(count), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer")))]
     fmt = FORMATS[offer.fmt]
     prefixes = _SD_PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD) else None
-    body = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    body = ox.serialize(_description_triples(_endpoint(request, st), st.stats), format=fmt, prefixes=prefixes)
     return Response(body, media_type=content_type(offer), headers={"Vary": "Accept"})

@@ -164,7 +164,7 @@ def table2(index: EntityIndex) -> dict[str, Any]:
     outcomes = sorted((r["o"] for r in _rows(store, _TOP_OUTCOMES)), key=_outcome_key)
     comp_cells = _component_matrix(index, components)
     out_cells = _outcome_matrix(index, outcomes)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for r in _rows(store, _INITIATIVES):
         framework, tool = r["framework"].value == "true", r["tool"].value == "true"
         kind = "framework and tool" if framework and tool else "framework" if framework else "tool"

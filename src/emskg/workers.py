@@ -15,6 +15,7 @@ child of a threaded process can deadlock.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import os
@@ -97,10 +98,8 @@ class _Worker:
     conn: Connection
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             self.process.kill()
-        except (OSError, ValueError):
-            pass
         self.process.join(timeout=5)
         self.conn.close()
 
@@ -137,10 +136,8 @@ class WorkerPool:
             workers = list(self._all)
             self._all.clear()
         for w in workers:
-            try:
+            with contextlib.suppress(OSError):
                 w.conn.send(None)
-            except OSError:
-                pass
         deadline = time.monotonic() + 2
         for w in workers:
             w.process.join(timeout=max(0.0, deadline - time.monotonic()))

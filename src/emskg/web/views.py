@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["initiative_view", "CELL_LEGEND", "QUALIFIED_TITLES"]
+__all__ = ["initiative_view", "grouped", "CELL_LEGEND"]
 
 EMS = "https://w3id.org/emskg/ontology#"
 _COMPONENT_ORDER = {EMS + n: i for i, n in enumerate(("Plan", "Do", "Check", "Act"))}
@@ -16,15 +16,6 @@ _TYPES = (EMS + "ManagementSystemFramework", EMS + "ManagementTool")
 _PROFILE = (("programType", "Program type"), ("participants", "Participants"), ("driver", "Drivers"),
             ("goal", "Goals and desired outcomes"), ("benefit", "Benefits"))
 _SHOWN = {EMS + p for p, _ in _PROFILE} | {EMS + "initiativeKind", EMS + "sponsoredBy"}
-
-#: Section titles for the claims an initiative holds.
-QUALIFIED_TITLES = {
-    EMS + "componentSupport": "Plan / Do / Check / Act",
-    EMS + "componentGap": "Plan / Do / Check / Act",
-    EMS + "outcomeFocus": "Management outcomes",
-    EMS + "stageCoverage": "Value-chain stages",
-    EMS + "elementSupport": "Appendix C elements",
-}
 
 CELL_LEGEND = {
     "full": "the report says it supports the component",
@@ -57,6 +48,22 @@ def _step_number(step: dict[str, Any]) -> int:
     return 0
 
 
+def grouped(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Claims that share their words, section and qualifiers, as one entry naming all their targets.
+
+    The report often justifies many cells with one sentence (ISO 14001 covers every value-chain stage
+    because it "can be utilized by any ... type of organization"); one quote with the list of stages
+    reads better than the same quote twelve times.
+    """
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for c in claims:
+        key = (tuple(c["evidence"]), tuple(s["label"] for s in c["sources"]), c["basis"], c["level"])
+        entry = groups.setdefault(key, {**c, "targets": []})
+        if c["target"] is not None:
+            entry["targets"].append(c["target"])
+    return list(groups.values())
+
+
 def initiative_view(detail: dict[str, Any]) -> dict[str, Any]:
     """The sections of an initiative's page, from its generic description."""
     components = []
@@ -73,9 +80,9 @@ def initiative_view(detail: dict[str, Any]) -> dict[str, Any]:
         "sponsors": _values(detail, "sponsoredBy"),
         "profile": [(title, _values(detail, local)) for local, title in _PROFILE if _values(detail, local)],
         "components": components,
-        "outcomes": _claims(detail, "outcomeFocus"),
-        "stages": _claims(detail, "stageCoverage"),
-        "elements": _claims(detail, "elementSupport"),
+        "outcomes": grouped(_claims(detail, "outcomeFocus")),
+        "stages": grouped(_claims(detail, "stageCoverage")),
+        "elements": grouped(_claims(detail, "elementSupport")),
         "steps": sorted(_claims(detail, "hasStep"), key=_step_number),
         "adopters": [q for q in detail["qualified_by"] if q["property"].get("iri") == EMS + "adoption"],
         "other_claims": [q for q in detail["qualified"] if q["property"].get("iri") not in qualified_iris],
