@@ -55,8 +55,26 @@ class WorkerCrashed(HttpError):
 
 # --- the worker process ------------------------------------------------------------------------
 
+def _exit_with_parent() -> None:
+    """Exit if the server process dies, even mid-query (else a runaway query would outlive it).
+
+    A watchdog thread rather than Linux's PR_SET_PDEATHSIG, which fires when the *thread* that
+    spawned us exits — and workers are spawned from short-lived threads. The watchdog gets the GIL
+    while a query runs because pyoxigraph releases it during evaluation.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="emskg-parent-watch", daemon=True).start()
+
+
 def _worker_main(conn: Connection, memory_mb: int, warm: bool) -> None:
     """Entry point of a worker process: load the graph, then answer jobs until told to stop."""
+    _exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group; the server stops us
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
@@ -196,13 +214,21 @@ class WorkerPool:
         """Run ``job`` on a worker; blocks, so call it from a thread, never inside ``async def``."""
         if self._closed:
             raise ServiceBusy()
-        try:
-            worker = self._idle.get(timeout=self.acquire_timeout)
-        except queue.Empty:
-            raise ServiceBusy() from None
         limit = self.timeout if timeout is None else timeout
+        for _ in range(self.size + 1):  # a worker that died while idle is replaced, and the job goes to another
+            try:
+                worker = self._idle.get(timeout=self.acquire_timeout)
+            except queue.Empty:
+                raise ServiceBusy() from None
+            try:
+                worker.conn.send((job, args))
+                break
+            except (OSError, ValueError):
+                log.warning("worker %s was gone before job %s; replacing it", worker.process.pid, job)
+                self._replace(worker)
+        else:
+            raise ServiceBusy()
         try:
-            worker.conn.send((job, args))
             if not worker.conn.poll(limit):
                 log.warning("job %s exceeded %.1f s; killing worker %s", job, limit, worker.process.pid)
                 self._replace(worker)

@@ -29,7 +29,10 @@ def mount(app: FastAPI) -> None:
 
 def error_page(request: Request, status: int, message: str) -> Response:
     """An error as a page (the JSON API answers the same errors as one JSON line)."""
-    response: HTMLResponse = templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message, "title": f"Error {status}"},
-        status_code=status)
+    from .. import __version__
+
+    st = getattr(request.app.state, "emskg", None)
+    context = {"status": status, "message": message, "title": f"Error {status}", "version": __version__,
+               "digest": st.stats.digest if st is not None else ""}
+    response: HTMLResponse = templates.TemplateResponse(request, "error.html", context, status_code=status)
     return response
