@@ -85,7 +85,8 @@ def test_json_is_one_object_per_run(emskg_cli: Run) -> None:
                       "ReportingShape"]
     for result in doc["files"][1]["results"]:
         assert result["severity"] == "Violation" and result["focusNode"] == "https://example.org/millbrook/QMS"
-        assert result["resultPath"] == "https://w3id.org/emskg/ontology#implementsElement"
+        assert result["resultPath"] in ("https://w3id.org/emskg/ontology#coversComponent",
+                                        "https://w3id.org/emskg/ontology#coversElement")
     (warning,) = doc["files"][2]["results"]
     assert warning["severity"] == "Warning" and warning["suggestions"][0]["initiative"].endswith("ISO9002")
 
@@ -132,7 +133,7 @@ def test_text_is_grouped_by_focus_with_labels_suggestions_and_a_summary(emskg_cl
     done = emskg_cli("validate", "examples/broken/financials-no-plan.ttl", "examples/broken/no-outcome.ttl")
     out = done.stdout
     assert "Millbrook Quality Management System (https://example.org/millbrook/QMS)" in out
-    assert "VIOLATION  ems:implementsElement  [emsh:PlanComponentShape]" in out
+    assert "VIOLATION  ems:coversComponent  [emsh:PlanComponentShape]" in out
     for name in ("AMSA Asset Management Handbook", "Governmental Accounting Standards Board Statement #34",
                  "Bid-to-Goal", "QualServe", "APWA Management Accreditation Program"):
         assert f"- {name} (tool; Section 5.2)" in out
