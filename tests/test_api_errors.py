@@ -210,3 +210,41 @@ def test_memory_hungry_query_is_contained(http: httpx.Client) -> None:
     while http.get("/health").json()["workers"]["idle"] < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert triple_count(http) > 0
+
+
+def test_workers_do_not_outlive_a_killed_server(tmp_path: Path) -> None:
+    """SIGKILL the server mid-query: its worker (busy with a runaway query) exits by itself."""
+    import signal
+    import subprocess
+
+    from conftest import EMSKG, ROOT, _free_port
+
+    port = _free_port()
+    with (tmp_path / "serve.log").open("wb") as log:
+        proc = subprocess.Popen([*EMSKG, "serve", "--port", str(port), "--workers", "1", "--timeout", "60",
+                                 "--log-level", "warning"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+            assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "serve.log").read_text()
+        children = set(_child_cpu_seconds(proc.pid))
+        with ThreadPoolExecutor(1) as ex:
+            ex.submit(httpx.get, base + "/sparql", params={"query": CROSS_JOIN}, timeout=5)
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=5)
+        deadline = time.monotonic() + 5
+        while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        alive = [pid for pid in children if Path(f"/proc/{pid}/stat").exists()
+                 and Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"]
+        assert not alive, f"workers {alive} outlived the server"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
