@@ -175,6 +175,14 @@ def test_the_data_graph_is_a_small_slice_of_the_kb(validator: Validator, kg: Kno
     assert (iso, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), framework) in data
 
 
+def test_the_slice_keeps_only_predicates_the_shapes_read(validator: Validator) -> None:
+    terms = {t.value for t in validator.shapes.terms}
+    ems = "https://w3id.org/emskg/ontology#"
+    assert {ems + "subOutcomeOf", ems + "coversElement", ems + "selectsOutcome",  # SPARQL, sh:path
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"} <= terms
+    assert not {"http://purl.org/dc/terms/source", "http://www.w3.org/2004/02/skos/core#definition"} & terms
+
+
 SCHEMA_DECLARATION = (EXAMPLES / "broken" / "no-policy.ttl").read_text().replace(
     "ex:QMS a ems:ManagementSystem ;", "ex:QMS a ex:QualitySystem ;") + """
 @prefix rdfs2: <http://www.w3.org/2000/01/rdf-schema#> .
