@@ -85,7 +85,7 @@ def _text_file(f: FileReport) -> Iterator[str]:
 def _text_result(r: ValidationResult) -> Iterator[str]:
     where = f"  {curie(r.result_path)}" if r.result_path else ""
     yield f"    {r.severity.upper()}{where}  [{curie(r.source_shape)}]"
-    if r.value is not None:
+    if r.value is not None and r.value != r.focus_node:  # a node shape's value is its focus node
         yield f"      value: {_named(r.value, r.value_label) if r.value_datatype is None else repr(r.value)}"
     yield from textwrap.wrap(r.message, _WRAP, initial_indent="      ", subsequent_indent="      ")
     if r.suggestions:
