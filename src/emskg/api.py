@@ -24,6 +24,7 @@ from . import __version__
 from .catalog import QueryCatalog
 from .http_common import GraphStats, ServerState, install_error_handlers
 from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from .response_cache import ResponseCache, ResponseCacheMiddleware
 from .settings import Settings
 from .workers import WorkerPool
 
@@ -82,12 +83,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web.mount(app)
 
     # Outermost last: the body cap sees every request first, then CORS, then security headers.
+    if settings.response_cache_mb > 0:
+        # inside the security headers (cached responses get them too), outside everything that costs
+        app.state.response_cache = ResponseCache(settings.response_cache_mb * 1024 * 1024)
+        app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
+                           prefixes=("/sparql", "/queries/"), version=lambda: _catalog_version(app))
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Accept", "Content-Type", "Authorization"], max_age=600)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     return app
+
+
+def _catalog_version(app: FastAPI) -> object:
+    """Changes when a named query is added or edited, so cached answers never outlive their query."""
+    st = getattr(app.state, "emskg", None)
+    return st.catalog.signature() if st is not None else None
 
 
 def create_app_from_env() -> FastAPI:

@@ -2,14 +2,16 @@
 
 :func:`emskg.queries.list_queries` caches the folder for the life of the process, which suits a
 CLI run. A server runs for days while queries are added and edited, so this catalog checks the
-folder's file names and modification times on each use (a few ``stat`` calls) and re-reads it only
-when they changed. The server process and every worker hold one, so they agree on what exists.
+folder's file names and modification times (a few ``stat`` calls, at most once per
+``recheck_seconds``) and re-reads it only when they changed. The server process and every worker
+hold one, so they agree on what exists within that interval.
 """
 
 from __future__ import annotations
 
 import difflib
 import threading
+import time
 from pathlib import Path
 
 from .errors import UnknownQueryError
@@ -22,20 +24,31 @@ __all__ = ["QueryCatalog"]
 class QueryCatalog:
     """The named queries of one folder (default: the data's ``queries/``), fresh on every call."""
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, recheck_seconds: float = 1.0) -> None:
         self.folder = folder or data_paths().queries
+        self.recheck_seconds = recheck_seconds
         self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._checked = float("-inf")
         self._queries: dict[str, NamedQuery] = {}
         self._lock = threading.Lock()
 
     def _current(self) -> dict[str, NamedQuery]:
-        files = sorted(self.folder.rglob("*.rq")) if self.folder.is_dir() else []
-        signature = tuple((f.as_posix(), (st := f.stat()).st_mtime_ns, st.st_size) for f in files)
         with self._lock:
+            now = time.monotonic()
+            if now - self._checked < self.recheck_seconds:
+                return self._queries
+            files = sorted(self.folder.rglob("*.rq")) if self.folder.is_dir() else []
+            signature = tuple((f.as_posix(), (st := f.stat()).st_mtime_ns, st.st_size) for f in files)
             if signature != self._signature:
                 self._queries = load_queries(self.folder) if files else {}
                 self._signature = signature
+            self._checked = now
             return self._queries
+
+    def signature(self) -> object:
+        """A value that changes whenever the folder's queries change."""
+        self._current()
+        return self._signature
 
     def all(self, include_qc: bool = False) -> list[NamedQuery]:
         """Every named query, ``qc/`` ones only when asked."""

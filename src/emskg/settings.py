@@ -27,6 +27,7 @@ ENV_VARS: dict[str, str] = {
     "EMSKG_CORS_ORIGINS": "cors_origins",
     "EMSKG_VALIDATE_TOKEN": "validate_token",
     "EMSKG_PUBLIC_URL": "public_url",
+    "EMSKG_RESPONSE_CACHE_MB": "response_cache_mb",
 }
 
 
@@ -58,12 +59,16 @@ class Settings:
     validate_token: str | None = field(default=None, repr=False)
     #: The public base URL (behind a proxy) used in the service description instead of the Host header.
     public_url: str | None = None
+    #: Memory for cached query responses (the graph is static while the server runs); 0 turns it off.
+    response_cache_mb: int = 64
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
         if self.query_timeout <= 0 or self.validate_timeout <= 0:
             raise ValueError("timeouts must be positive")
+        if self.response_cache_mb < 0:
+            raise ValueError("response_cache_mb must not be negative")
         if self.max_rows < 1 or self.max_body_bytes < 1:
             raise ValueError("max_rows and max_body_bytes must be positive")
 
