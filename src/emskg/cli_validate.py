@@ -16,7 +16,7 @@ import sys
 
 FORMATS = ("text", "json", "turtle", "junit")
 FAIL_ON = ("violation", "warning")
-ENGINES = ("fast", "reference")
+ENGINES = ("fast", "pyshacl", "reference")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="the least severe result that makes the exit code 1 (default: violation)")
     v.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="validate in N worker processes")
     v.add_argument("--engine", choices=ENGINES, default="fast",
-                   help="fast (default) or reference: plain pyshacl + owlrl over the whole graph, ~5 s a file")
+                   help="fast (default: compiled shapes, ~2 ms a file), pyshacl (the same data graph through "
+                        "pyshacl, ~15 ms), or reference (plain pyshacl + owlrl over the whole graph, ~5 s a file)")
     v.add_argument("-o", "--output", help="write the report to a file instead of stdout")
     v.set_defaults(func=cmd_validate)
 
@@ -53,7 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import Validator
     from .validate_report import render
 
-    validator = Validator(load_graph(), engine=args.engine)
+    validator = Validator(load_graph(), engine=args.engine, record_checks=args.format == "junit")
     report = validator.validate_files(args.files, jobs=args.jobs)
     for f in report.files:
         if f.error is not None:

@@ -77,7 +77,7 @@ class Context:
             from .validate import Validator
         except ImportError:
             return None
-        return Validator(self.kg)
+        return Validator(self.kg, record_checks=False)
 
 
 # --- query results -----------------------------------------------------------------------------

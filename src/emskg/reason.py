@@ -104,6 +104,8 @@ class Rules:
     has_value_by_pv: dict[tuple[Term, Term], frozenset[Term]] = field(default_factory=dict)
     one_of: dict[Term, tuple[Term, ...]] = field(default_factory=dict)  # class -> members
     disjoint: dict[Term, frozenset[Term]] = field(default_factory=dict)
+    #: Predicates some rule reacts to; a triple with any other predicate (a label, a value) is inert.
+    active: frozenset[Term] = frozenset()
 
 
 def _read_list(head: Term, first: dict[Term, Term], rest: dict[Term, Term]) -> tuple[Term, ...]:
@@ -229,6 +231,8 @@ def compile_rules(triples: Iterable[Triple]) -> Rules:
         by_pv[pv].add(r)
     rules.has_value_by_pv = {k: frozenset(v) for k, v in by_pv.items()}
     rules.one_of = {c: _read_list(h, first, rest) for c, h in one_of_heads}
+    rules.active = frozenset({TYPE, *rules.super_props, *rules.domains, *rules.ranges, *rules.inverses,
+                              *rules.symmetric, *rules.transitive, *rules.chains, *(p for p, _ in by_pv)})
     return rules
 
 
@@ -244,10 +248,15 @@ class _Index:
 
     def __contains__(self, t: Triple) -> bool:
         s, p, o = t
-        if self.base is not None and t in self.base:
-            return True
-        by_s = self.spo.get(p)
-        return by_s is not None and o in by_s.get(s, ())
+        index: _Index | None = self
+        while index is not None:  # a loop, not recursion: this is the reasoner's hottest call
+            by_s = index.spo.get(p)
+            if by_s is not None:
+                objs = by_s.get(s)
+                if objs is not None and o in objs:
+                    return True
+            index = index.base
+        return False
 
     def add(self, t: Triple) -> None:
         s, p, o = t
@@ -268,6 +277,16 @@ class _Index:
         if by_o is not None:
             yield from tuple(by_o.get(o, ()))
 
+    def pairs(self, p: Term) -> Iterator[tuple[Term, Term]]:
+        """Every (subject, object) linked by ``p``."""
+        if self.base is not None:
+            yield from self.base.pairs(p)
+        by_s = self.spo.get(p)
+        if by_s is not None:
+            for s, objs in tuple(by_s.items()):
+                for o in tuple(objs):
+                    yield s, o
+
     def own(self) -> Iterator[Triple]:
         for p, by_s in self.spo.items():
             for s, objs in by_s.items():
@@ -282,6 +301,11 @@ class Closure:
     inferred: list[Triple]
     inconsistencies: list[Inconsistency]
     _index: _Index = field(repr=False)
+
+    @property
+    def index(self) -> _Index:
+        """The whole closure as a graph view (for an extension: the base closure underneath)."""
+        return self._index
 
     def extend(self, rules: Rules, triples: Iterable[Triple]) -> Closure:
         """Materialise ``triples`` on top of this closure, which stays unchanged."""
@@ -321,10 +345,13 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
     doms, rngs, invs = rules.domains, rules.ranges, rules.inverses
     sym, trans, chains = rules.symmetric, rules.transitive, rules.chains
     hv, hv_pv, disj = rules.has_value, rules.has_value_by_pv, rules.disjoint
+    active = rules.active
     clashes: list[Inconsistency] = []
 
     while queue:
         s, p, o = queue.pop()
+        if p not in active:
+            continue
         if p == TYPE:
             classes = (o, *sup_c.get(o, ()))
             for c in classes[1:]:

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from .errors import ForbiddenQueryError, QueryError
 from .rdfio import PREFIXES, Triple
 
-__all__ = ["QueryResult", "Term", "guard", "bind_values", "query_form", "run_sparql", "DEFAULT_PREFIXES"]
+__all__ = ["QueryResult", "Term", "guard", "bind_values", "bind_rows", "query_form", "run_sparql", "DEFAULT_PREFIXES"]
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
@@ -69,6 +69,20 @@ def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
     """
     if not bindings:
         return query
+    names = " ".join(f"?{k}" for k in bindings)
+    values = " ".join(str(v) for v in bindings.values())
+    brace = _where_brace(query)
+    return f"{query[:brace + 1]} VALUES ({names}) {{ ({values}) }}{query[brace + 1:]}"
+
+
+def bind_rows(query: str, name: str, values: Sequence[Term]) -> str:
+    """Like :func:`bind_values` for one variable taking several values (one solution each)."""
+    brace = _where_brace(query)
+    return f"{query[:brace + 1]} VALUES ?{name} {{ {' '.join(str(v) for v in values)} }}{query[brace + 1:]}"
+
+
+def _where_brace(query: str) -> int:
+    """Offset of the brace opening the WHERE group, outside comments, strings and IRIs."""
     pos = 0
     while True:
         brace = query.find("{", pos)
@@ -76,11 +90,8 @@ def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
             raise QueryError("query has no WHERE clause to bind parameters in")
         skip = _SKIP.search(query, pos)
         if skip is None or skip.start() > brace:
-            break
+            return brace
         pos = skip.end()
-    names = " ".join(f"?{k}" for k in bindings)
-    values = " ".join(str(v) for v in bindings.values())
-    return f"{query[:brace + 1]} VALUES ({names}) {{ ({values}) }}{query[brace + 1:]}"
 
 
 def query_form(query: str) -> str | None:
