@@ -88,9 +88,9 @@ def wrk(url: str, connections: int, seconds: int, accept: str, *headers: str) ->
     return LoadResult(url, connections, rps, p50, p99, requests, errors)
 
 
-def run_bench(seconds: int = 10, levels: tuple[int, ...] = (1, 8, 32)) -> str:
+def run_bench(seconds: int = 10, levels: tuple[int, ...] = (1, 8, 32)) -> tuple[str, dict[str, float]]:
     if shutil.which("wrk") is None:
-        return "## Endpoint\n\nwrk is not installed (apt-get install wrk): skipped.\n"
+        return "## Endpoint\n\nwrk is not installed (apt-get install wrk): skipped.\n", {}
     port = free_port()
     proc = start_server(port)
     base = f"http://127.0.0.1:{port}"
@@ -115,13 +115,19 @@ def run_bench(seconds: int = 10, levels: tuple[int, ...] = (1, 8, 32)) -> str:
     finally:
         stop_server(proc)
     rows = [(r.target, r.connections, r.rps, r.p50_ms, r.p99_ms, r.requests, r.errors) for r in results]
+    top = max(levels)
+    figures: dict[str, float] = {"errors": float(sum(r.errors for r in results))}
+    for r in results:
+        if r.connections == top and r.target in ("flagship named query", "flagship, no-cache (evaluated every time)"):
+            key = "cached" if r.target == "flagship named query" else "nocache"
+            figures.update({f"{key}_rps": r.rps, f"{key}_p99": r.p99_ms})
     return "\n".join([
         "## Endpoint", "",
         f"`emskg serve` on 127.0.0.1, driven by `wrk` ({seconds} s per run, 2 threads, loopback only, "
         "JSON results). The server caches GET query results (the graph is static while it runs); the "
         "`no-cache` rows send `Cache-Control: no-cache`, so every request is evaluated by a query worker.", "",
-        table(["target", "connections", "req/s", "p50 ms", "p99 ms", "requests", "errors"], rows), ""])
+        table(["target", "connections", "req/s", "p50 ms", "p99 ms", "requests", "errors"], rows), ""]), figures
 
 
 if __name__ == "__main__":
-    print(run_bench(seconds=5))
+    print(run_bench(seconds=5)[0])

@@ -1,0 +1,92 @@
+"""``make bench``: every benchmark in one run, written to ``bench/RESULTS.md`` with the machine noted.
+
+    python bench/run.py --out bench/RESULTS.md   # the full run (16,000 declarations; ~10 minutes)
+    python bench/run.py --smoke                  # a small, quick run of every section (part of make test)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+import time
+from pathlib import Path
+
+import common  # noqa: F401  (puts bench/ on sys.path)
+import coldstart_bench
+import endpoint_bench
+import queries_bench
+import validate_bench
+
+from emskg.store import load_graph
+
+
+def goals(f: dict[str, float], smoke: bool) -> str:
+    """The issue's targets next to what this run measured."""
+    def mark(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    rate = max(v for k, v in f.items() if k.startswith("rate_"))
+    largest = max(int(k.split("_")[1]) for k in f if k.startswith("wall_"))
+    wall_largest = min(v for k, v in f.items() if k.startswith(f"wall_{largest}_"))
+    rows = [
+        ("validation ≥ 500 declarations/s on 2 cores", f"{rate:,.0f}/s", mark(rate >= 500)),
+        ("validation ≥ 100x the naive pipeline", f"{rate / f['naive_rate']:,.0f}x", mark(rate / f["naive_rate"] >= 100)),
+        (f"{largest:,} declarations in under 60 s", f"{wall_largest:.1f} s", mark(wall_largest < 60)),
+        ("same violation sets as the naive pipeline", "identical" if f["naive_same"] else "different", mark(bool(f["naive_same"]))),
+        ("queries ≥ 30x rdflib (KB)", f"slowest {f['kb_min_ratio']:,.0f}x", mark(f["kb_min_ratio"] >= 30)),
+        ("flagship query under 2 ms on the KB", f"{f['kb_flagship_ms']:.2f} ms", mark(f["kb_flagship_ms"] < 2)),
+    ]
+    if "big_min_ratio" in f:
+        rows.append((f"queries ≥ 30x rdflib (KB + {int(f['big_declarations']):,} declarations)",
+                     f"slowest {f['big_min_ratio']:,.0f}x", mark(f["big_min_ratio"] >= 30)))
+    if "cached_rps" in f:
+        rows.append(("flagship endpoint ≥ 1,000 req/s, p99 < 50 ms at concurrency 32",
+                     f"{f['cached_rps']:,.0f} req/s, p99 {f['cached_p99']:.1f} ms (cached); "
+                     f"{f['nocache_rps']:,.0f} req/s, p99 {f['nocache_p99']:.0f} ms (no-cache)",
+                     mark(f["cached_rps"] >= 1000 and f["cached_p99"] < 50)))
+        rows.append(("endpoint errors", f"{int(f['errors'])}", mark(f["errors"] == 0)))
+    rows.append(("cold start close to the interpreter", f"query {f['query_ms']:.0f} ms vs import rdflib "
+                 f"{f['rdflib_import_ms']:.0f} ms, python {f['python_ms']:.0f} ms", mark(f["query_ms"] < f["rdflib_import_ms"])))
+    note = " (smoke run: small sizes; not the figures to quote)" if smoke else ""
+    return "\n".join([f"## Goals{note}", "", common.table(["goal", "measured", ""], rows), ""])
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--smoke", action="store_true", help="small sizes and short runs, for the test suite")
+    p.add_argument("--out", type=Path, help="write the Markdown report here (default: stdout)")
+    args = p.parse_args()
+    started = time.perf_counter()
+    kg = load_graph()
+    figures: dict[str, float] = {}
+    if args.smoke:
+        sizes, sample, limit, repeat, seconds, levels, big = (50, 200), 2, 10.0, 3, 1, (1, 32), 200
+    else:
+        sizes, sample, limit, repeat, seconds, levels, big = (100, 1000, 16000), 6, 60.0, 20, 10, (1, 8, 32), 16000
+    sections = []
+    for name, fn in [
+        ("validation", lambda: validate_bench.run_bench(sizes=sizes, naive_sample=sample)),
+        ("queries", lambda: queries_bench.run_bench(kg, validate_bench.declarations(big), limit=limit, repeat=repeat)),
+        ("endpoint", lambda: endpoint_bench.run_bench(seconds=seconds, levels=levels)),
+        ("cold start", lambda: coldstart_bench.run_bench(repeat=3 if args.smoke else 10)),
+    ]:
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        md, figs = fn()
+        sections.append(md)
+        figures.update(figs)
+    header = [
+        "# emskg benchmark results", "",
+        f"Run {datetime.date.today().isoformat()} on {common.machine()}; every figure and every ratio below comes "
+        f"from this one run ({time.perf_counter() - started:.0f} s). Reproduce with `make bench`.", ""]
+    report = "\n".join([*header, goals(figures, args.smoke), *sections])
+    if args.out:
+        args.out.write_text(report)
+        print(f"bench: wrote {args.out}", file=sys.stderr)
+    else:
+        print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
