@@ -129,3 +129,33 @@ def test_extending_the_kb_closure_equals_reasoning_from_scratch(kg: KnowledgeGra
     assert (ox.NamedNode("x:i"), ems("supportsComponent"), ems("Do")) in incremental
     assert (ox.NamedNode("x:i"), ems("addressesOutcome"), kb("Financials")) in incremental
     assert (ox.NamedNode("x:u"), ems("adopts"), kb("QualServe")) in incremental
+
+
+def test_two_values_of_a_functional_property_are_reported_not_equated() -> None:
+    t = _triples("ems:level a owl:FunctionalProperty . x:c ems:level x:Full , x:Partial . "
+                 "x:d ems:level 1 , 1.0 .")  # 1 and 1.0 are the same number: no conflict
+    clashes = materialise(compile_rules(t), t).inconsistencies
+    assert [(c.individual, c.property) for c in clashes] == [(ox.NamedNode("x:c"), ems("level"))]
+    assert "two values for the functional property" in clashes[0].describe()
+
+
+def test_the_knowledge_base_has_no_functional_conflicts(kg: KnowledgeGraph) -> None:
+    assert kg.inconsistencies == []
+
+
+def test_inconsistencies_survive_the_cache(data_copy: object) -> None:
+    from pathlib import Path
+
+    from emskg.resources import DataPaths
+    from emskg.store import load_graph
+
+    root = Path(str(data_copy))
+    (root / "kb" / "zz-fault.ttl").write_text(
+        f"@prefix ems: <{EMS}> . @prefix kb: <{KB}> .\n"
+        'ems:Plan ems:cycleOrder 7 .\n'  # ems:cycleOrder is functional; Plan already has 1
+        "kb:Recordkeeping ems:partOfComponent ems:Check .\n")  # Do and Check: support and core
+    built = load_graph(paths=DataPaths(root))
+    cached = load_graph(paths=DataPaths(root))
+    assert sorted(c.describe() for c in cached.inconsistencies) == sorted(c.describe() for c in built.inconsistencies)
+    kinds = {c.property is None for c in built.inconsistencies}
+    assert kinds == {True, False}

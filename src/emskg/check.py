@@ -92,9 +92,8 @@ def quality_findings(kg: KnowledgeGraph) -> tuple[list[Finding], list[str]]:
             cells = ", ".join(compact(t) for t in row if t is not None)
             findings.append(Finding(q.name, f"{q.title}: {cells}"))
     for c in kg.inconsistencies:
-        findings.append(Finding("disjointness", f"{compact(c.individual)} is both {compact(c.class_a)} and "
-                                                f"{compact(c.class_b)}, which are disjoint"))
-    return findings, names + ["disjointness"]
+        findings.append(Finding("disjointness" if c.property is None else "functional-property", c.describe(compact)))
+    return findings, names + ["disjointness", "functional-property"]
 
 
 def run_checks(*, reasoner: bool = True, kg: KnowledgeGraph | None = None) -> CheckReport:

@@ -67,7 +67,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     load_graph(read_only=True)  # make sure the on-disk form one-shot commands open exists too
     print(f"built {kg.asserted_count} asserted + {kg.inferred_count} inferred triples (cache {kg.digest})")
     for c in kg.inconsistencies:
-        print(f"warning: {c.individual} is both {c.class_a} and {c.class_b}", file=sys.stderr)
+        print(f"warning: {c.describe()}", file=sys.stderr)
     return 0
 
 

@@ -19,7 +19,7 @@ the result against owlrl on the knowledge base and on every example declaration.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -44,6 +44,7 @@ INVERSE = ox.NamedNode(OWL + "inverseOf")
 CHAIN = ox.NamedNode(OWL + "propertyChainAxiom")
 HAS_VALUE, ON_PROP = ox.NamedNode(OWL + "hasValue"), ox.NamedNode(OWL + "onProperty")
 ONE_OF = ox.NamedNode(OWL + "oneOf")
+FUNCTIONAL = ox.NamedNode(OWL + "FunctionalProperty")
 DISJOINT = ox.NamedNode(OWL + "disjointWith")
 SYMMETRIC, TRANSITIVE = ox.NamedNode(OWL + "SymmetricProperty"), ox.NamedNode(OWL + "TransitiveProperty")
 
@@ -62,7 +63,7 @@ UNSUPPORTED = frozenset(
 SCHEMA_PREDICATES = frozenset(
     {SUBCLASS, SUBPROP, DOMAIN, RANGE, EQ_CLASS, EQ_PROP, INVERSE, CHAIN, HAS_VALUE, ON_PROP, ONE_OF, DISJOINT}
 )
-SCHEMA_TYPES = frozenset({SYMMETRIC, TRANSITIVE})
+SCHEMA_TYPES = frozenset({SYMMETRIC, TRANSITIVE, FUNCTIONAL})
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -81,11 +82,20 @@ def is_schema_triple(t: Triple) -> bool:
 
 @dataclass(frozen=True)
 class Inconsistency:
-    """An individual typed with two disjoint classes."""
+    """An individual typed with two disjoint classes (cax-dw), or with two different values for a
+    functional property (prp-fp: OWL would equate the values, which emskg does not do, so it is
+    reported instead). For the latter, ``class_a``/``class_b`` are the two values."""
 
     individual: Term
     class_a: Term
     class_b: Term
+    property: Term | None = None
+
+    def describe(self, name: Callable[[Term], str] = str) -> str:
+        if self.property is None:
+            return f"{name(self.individual)} is both {name(self.class_a)} and {name(self.class_b)}, which are disjoint"
+        return (f"{name(self.individual)} has two values for the functional property {name(self.property)}: "
+                f"{name(self.class_a)} and {name(self.class_b)}")
 
 
 @dataclass
@@ -104,6 +114,7 @@ class Rules:
     has_value_by_pv: dict[tuple[Term, Term], frozenset[Term]] = field(default_factory=dict)
     one_of: dict[Term, tuple[Term, ...]] = field(default_factory=dict)  # class -> members
     disjoint: dict[Term, frozenset[Term]] = field(default_factory=dict)
+    functional: frozenset[Term] = frozenset()
     #: Predicates some rule reacts to; a triple with any other predicate (a label, a value) is inert.
     active: frozenset[Term] = frozenset()
 
@@ -147,6 +158,7 @@ def compile_rules(triples: Iterable[Triple]) -> Rules:
     disj: dict[Term, set[Term]] = defaultdict(set)
     sym: set[Term] = set()
     trans: set[Term] = set()
+    functional: set[Term] = set()
     first: dict[Term, Term] = {}
     rest: dict[Term, Term] = {}
     on_prop: dict[Term, Term] = {}
@@ -161,6 +173,8 @@ def compile_rules(triples: Iterable[Triple]) -> Rules:
                 sym.add(s)
             elif o == TRANSITIVE:
                 trans.add(s)
+            elif o == FUNCTIONAL:
+                functional.add(s)
             elif o.value in UNSUPPORTED:
                 unsupported.add(o.value)
             continue
@@ -231,8 +245,10 @@ def compile_rules(triples: Iterable[Triple]) -> Rules:
         by_pv[pv].add(r)
     rules.has_value_by_pv = {k: frozenset(v) for k, v in by_pv.items()}
     rules.one_of = {c: _read_list(h, first, rest) for c, h in one_of_heads}
+    rules.functional = frozenset(functional)
     rules.active = frozenset({TYPE, *rules.super_props, *rules.domains, *rules.ranges, *rules.inverses,
-                              *rules.symmetric, *rules.transitive, *rules.chains, *(p for p, _ in by_pv)})
+                              *rules.symmetric, *rules.transitive, *rules.chains, *rules.functional,
+                              *(p for p, _ in by_pv)})
     return rules
 
 
@@ -345,7 +361,7 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
     doms, rngs, invs = rules.domains, rules.ranges, rules.inverses
     sym, trans, chains = rules.symmetric, rules.transitive, rules.chains
     hv, hv_pv, disj = rules.has_value, rules.has_value_by_pv, rules.disjoint
-    active = rules.active
+    active, functional = rules.active, rules.functional
     clashes: list[Inconsistency] = []
 
     while queue:
@@ -362,8 +378,12 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
                     emit((s, pv[0], pv[1]))  # type: ignore[arg-type]
                 for d in disj.get(c, ()):
                     if (s, TYPE, d) in index:
-                        clashes.append(Inconsistency(s, c, d))
+                        clashes.append(Inconsistency(s, *sorted((c, d), key=str)))
             continue
+        if p in functional:
+            for other in tuple(index.objects(s, p)):
+                if other != o and not _same_value(other, o):
+                    clashes.append(Inconsistency(s, *sorted((o, other), key=str), property=p))  # type: ignore[misc]
         is_resource = not isinstance(o, ox.Literal)
         for q in sup_p.get(p, ()):
             emit((s, q, o))  # type: ignore[arg-type]
@@ -400,4 +420,18 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
             for a in starts:
                 for b in ends:
                     emit((a, prop, b))  # type: ignore[arg-type]
-    return Closure(inferred, clashes, index)
+    return Closure(inferred, list(dict.fromkeys(clashes)), index)
+
+
+_NUMERIC = frozenset("http://www.w3.org/2001/XMLSchema#" + t for t in ("integer", "decimal", "double", "float", "int", "long"))
+
+
+def _same_value(a: Term, b: Term) -> bool:
+    """Two literals that are the same value (``1`` and ``1.0`` as numbers); terms otherwise."""
+    if isinstance(a, ox.Literal) and isinstance(b, ox.Literal) and a.datatype.value in _NUMERIC \
+            and b.datatype.value in _NUMERIC:
+        try:
+            return float(a.value) == float(b.value)
+        except ValueError:
+            return False
+    return a == b

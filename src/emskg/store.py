@@ -182,8 +182,8 @@ def load_graph(*, rebuild: bool = False, paths: DataPaths | None = None, read_on
             else:
                 store = ox.Store()
                 store.bulk_load(path=str(cached), format=ox.RdfFormat.N_QUADS)
-            return KnowledgeGraph(store, paths, digest, meta["asserted"], meta["inferred"],
-                                  [Inconsistency(*(ox.NamedNode(v) for v in c)) for c in meta.get("inconsistencies", [])])
+            clashes = [Inconsistency(*(_term_from_json(t) for t in c)) for c in meta.get("inconsistencies", [])]
+            return KnowledgeGraph(store, paths, digest, meta["asserted"], meta["inferred"], clashes)
         except (OSError, ValueError, KeyError, SyntaxError):
             pass  # a damaged cache is rebuilt, never trusted
     quads, n_asserted, n_inferred, clashes = build(paths)
@@ -208,10 +208,21 @@ def _write_cache(store: ox.Store, cached: Path, n_asserted: int, n_inferred: int
         os.replace(tmp.name, cached)
         _write_disk_store(cached)
         meta = {"asserted": n_asserted, "inferred": n_inferred,
-                "inconsistencies": [[c.individual.value, c.class_a.value, c.class_b.value] for c in clashes]}
+                "inconsistencies": [[_term_json(t) for t in (c.individual, c.class_a, c.class_b, c.property) if t is not None]
+                                    for c in clashes]}
         cached.with_suffix(".json").write_text(json.dumps(meta))
     except OSError:
         pass  # an unwritable cache only costs speed
+
+
+def _term_json(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    return str(t)  # N-Triples syntax: lossless for IRIs, blank nodes and literals
+
+
+def _term_from_json(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), format=ox.RdfFormat.N_TRIPLES)))
+    term: ox.NamedNode | ox.BlankNode | ox.Literal = quad.object
+    return term
 
 
 def _write_disk_store(cached: Path) -> bool:
