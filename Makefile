@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install build serve test test-fast lint browser-deps bench bench-smoke clean
+.PHONY: install build serve test test-fast lint system-deps bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,14 +25,19 @@ build: $(STAMP)
 serve: build
 	$(BIN)/emskg serve --host $(HOST) --port $(PORT)
 
-# Debian's Chromium and ChromeDriver for the web-page tests (root on the project's machines).
-browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
-	  echo "installing chromium + chromium-driver"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+# What the tests need beyond Python, from Debian (root on the project's machines): Chromium and
+# ChromeDriver for the web-page tests, a Java runtime for HermiT (emskg check), wrk for the benchmark.
+SYSTEM_DEPS := chromium:chromium chromedriver:chromium-driver java:default-jre-headless wrk:wrk
+system-deps:
+	@missing=""; for dep in $(SYSTEM_DEPS); do \
+	  command -v $${dep%%:*} >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: $(STAMP) browser-deps
+test: $(STAMP) system-deps
 	$(BIN)/emskg build
 	$(BIN)/python -m pytest -q
 
@@ -43,10 +48,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
+	$(BIN)/emskg build
 	$(BIN)/python bench/run.py --out bench/RESULTS.md
 
-bench-smoke: $(STAMP)
+bench-smoke: $(STAMP) system-deps
 	$(BIN)/python bench/run.py --smoke
 
 clean:

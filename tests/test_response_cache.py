@@ -115,3 +115,12 @@ def test_live_server_caches_named_queries(http: httpx.Client) -> None:
     assert again.headers["x-content-type-options"] == "nosniff"  # cached answers keep the safety headers
     fresh = http.get(url, headers={**accept, "Cache-Control": "no-cache"})
     assert "x-emskg-cache" not in fresh.headers and fresh.json() == first.json()
+
+
+@pytest.mark.parametrize("path", ["/health", "/queries/tools-for-component-outcome?component=Check", "/",
+                                  "/initiatives/QualServe"])
+def test_head_answers_like_get_without_a_body(http: httpx.Client, path: str) -> None:
+    get, head = http.get(path), http.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]

@@ -23,7 +23,7 @@ from starlette.middleware.cors import CORSMiddleware
 from . import __version__
 from .catalog import QueryCatalog
 from .http_common import GraphStats, ServerState, install_error_handlers
-from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from .middleware import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
 from .response_cache import ResponseCache, ResponseCacheMiddleware
 from .settings import Settings
 from .workers import WorkerPool
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Accept", "Content-Type", "Authorization"], max_age=600)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware)
     return app
 
 
