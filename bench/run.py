@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-import common  # noqa: F401  (puts bench/ on sys.path)
 import coldstart_bench
+import common  # noqa: F401  (puts bench/ on sys.path)
 import endpoint_bench
 import queries_bench
 import validate_bench
@@ -33,7 +33,8 @@ def goals(f: dict[str, float], smoke: bool) -> str:
         ("validation ≥ 500 declarations/s on 2 cores", f"{rate:,.0f}/s", mark(rate >= 500)),
         ("validation ≥ 100x the naive pipeline", f"{rate / f['naive_rate']:,.0f}x", mark(rate / f["naive_rate"] >= 100)),
         (f"{largest:,} declarations in under 60 s", f"{wall_largest:.1f} s", mark(wall_largest < 60)),
-        ("same violation sets as the naive pipeline", "identical" if f["naive_same"] else "different", mark(bool(f["naive_same"]))),
+        ("same violation sets as the naive pipeline", "identical" if f["naive_same"] else "different",
+         mark(bool(f["naive_same"]))),
         ("queries ≥ 30x rdflib (KB)", f"slowest {f['kb_min_ratio']:,.0f}x", mark(f["kb_min_ratio"] >= 30)),
         ("flagship query under 2 ms on the KB", f"{f['kb_flagship_ms']:.2f} ms", mark(f["kb_flagship_ms"] < 2)),
     ]

@@ -20,9 +20,8 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, emskg_bin, table
-
 import generate
+from common import ROOT, emskg_bin, table
 
 OUT = ROOT / "bench" / "out"
 
