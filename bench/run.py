@@ -11,6 +11,7 @@ import datetime
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import coldstart_bench
 import common  # noqa: F401  (puts bench/ on sys.path)
@@ -21,7 +22,7 @@ import validate_bench
 from emskg.store import load_graph
 
 
-def goals(f: dict[str, float], smoke: bool) -> str:
+def goals(f: dict[str, Any], smoke: bool) -> str:
     """The issue's targets next to what this run measured."""
     def mark(ok: bool) -> str:
         return "met" if ok else "**not met**"
@@ -35,12 +36,12 @@ def goals(f: dict[str, float], smoke: bool) -> str:
         (f"{largest:,} declarations in under 60 s", f"{wall_largest:.1f} s", mark(wall_largest < 60)),
         ("same violation sets as the naive pipeline", "identical" if f["naive_same"] else "different",
          mark(bool(f["naive_same"]))),
-        ("queries ≥ 30x rdflib (KB)", f"slowest {f['kb_min_ratio']:,.0f}x", mark(f["kb_min_ratio"] >= 30)),
+        ("every named query ≥ 30x rdflib (KB)", _ratios(f, "kb"), mark(f["kb_min_ratio"] >= 30)),
         ("flagship query under 2 ms on the KB", f"{f['kb_flagship_ms']:.2f} ms", mark(f["kb_flagship_ms"] < 2)),
     ]
     if "big_min_ratio" in f:
-        rows.append((f"queries ≥ 30x rdflib (KB + {int(f['big_declarations']):,} declarations)",
-                     f"slowest {f['big_min_ratio']:,.0f}x", mark(f["big_min_ratio"] >= 30)))
+        rows.append((f"every named query ≥ 30x rdflib (KB + {int(f['big_declarations']):,} declarations)",
+                     _ratios(f, "big"), mark(f["big_min_ratio"] >= 30)))
     if "cached_rps" in f:
         rows.append(("flagship endpoint ≥ 1,000 req/s, p99 < 50 ms at concurrency 32",
                      f"{f['cached_rps']:,.0f} req/s, p99 {f['cached_p99']:.1f} ms (cached); "
@@ -53,6 +54,12 @@ def goals(f: dict[str, float], smoke: bool) -> str:
     return "\n".join([f"## Goals{note}", "", common.table(["goal", "measured", ""], rows), ""])
 
 
+def _ratios(f: dict[str, Any], which: str) -> str:
+    text = f"median {f[which + '_median_ratio']:,.0f}x, slowest {f[which + '_min_ratio']:,.0f}x"
+    under = f.get(which + "_under")
+    return text + (f" (under 30x: {under})" if under else "")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="small sizes and short runs, for the test suite")
@@ -60,7 +67,7 @@ def main() -> int:
     args = p.parse_args()
     started = time.perf_counter()
     kg = load_graph()
-    figures: dict[str, float] = {}
+    figures: dict[str, Any] = {}
     if args.smoke:
         sizes, sample, limit, repeat, seconds, levels, big = (50, 200), 2, 10.0, 3, 1, (1, 32), 200
     else:
