@@ -21,8 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,13 +31,12 @@ import pyoxigraph as ox
 from . import __version__
 from .errors import BuildError, EmskgError
 from .rdfio import Triple, parse_file
-from .reason import Inconsistency
 from .resources import DataPaths, cache_dir, data_paths
 
 if TYPE_CHECKING:
     import rdflib
 
-    from .reason import Closure, Rules
+    from .reason import Closure, Inconsistency, Rules
 
 __all__ = ["KnowledgeGraph", "load_graph", "GRAPH_BASE", "INFERRED_GRAPH", "source_digest"]
 
@@ -182,7 +179,7 @@ def load_graph(*, rebuild: bool = False, paths: DataPaths | None = None, read_on
             else:
                 store = ox.Store()
                 store.bulk_load(path=str(cached), format=ox.RdfFormat.N_QUADS)
-            clashes = [Inconsistency(*(_term_from_json(t) for t in c)) for c in meta.get("inconsistencies", [])]
+            clashes = _clashes_from_json(meta.get("inconsistencies", []))
             return KnowledgeGraph(store, paths, digest, meta["asserted"], meta["inferred"], clashes)
         except (OSError, ValueError, KeyError, SyntaxError):
             pass  # a damaged cache is rebuilt, never trusted
@@ -197,6 +194,9 @@ def _write_cache(store: ox.Store, cached: Path, n_asserted: int, n_inferred: int
                  clashes: list[Inconsistency]) -> None:
     """Write atomically (temp + rename) so a concurrent reader never sees half a cache; the meta
     file goes last because its presence is what marks the cache complete."""
+    import shutil  # only when writing a cache: shutil (also imported by tempfile) loads bz2 and lzma
+    import tempfile
+
     folder = cached.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -215,6 +215,14 @@ def _write_cache(store: ox.Store, cached: Path, n_asserted: int, n_inferred: int
         pass  # an unwritable cache only costs speed
 
 
+def _clashes_from_json(items: list[list[str]]) -> list[Inconsistency]:
+    if not items:
+        return []  # the usual case: no need to import the reasoner at all
+    from .reason import Inconsistency
+
+    return [Inconsistency(*(_term_from_json(t) for t in c)) for c in items]
+
+
 def _term_json(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
     return str(t)  # N-Triples syntax: lossless for IRIs, blank nodes and literals
 
@@ -227,6 +235,8 @@ def _term_from_json(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 def _write_disk_store(cached: Path) -> bool:
     """Create the on-disk store beside the N-Quads cache; False when the folder is not writable."""
+    import tempfile
+
     try:
         db_tmp = Path(tempfile.mkdtemp(dir=cached.parent, suffix=".tmp"))
     except OSError:
@@ -238,5 +248,7 @@ def _write_disk_store(cached: Path) -> bool:
     try:
         os.replace(db_tmp, cached.with_suffix(".oxdb"))
     except OSError:  # another process got there first: its copy is as good as ours
+        import shutil
+
         shutil.rmtree(db_tmp, ignore_errors=True)
     return True
