@@ -51,10 +51,11 @@ def _jobs(text: str) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .cli import _write
     from .store import load_graph
-    from .validate import Validator
+    from .validate import Validator, settle
     from .validate_report import render
 
     validator = Validator(load_graph(), engine=args.engine, record_checks=args.format == "junit")
+    settle()
     report = validator.validate_files(args.files, jobs=args.jobs)
     for f in report.files:
         if f.error is not None:

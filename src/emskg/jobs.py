@@ -60,6 +60,9 @@ class Context:
                     ctx.validator.validate_bytes(b"", ox.RdfFormat.TURTLE, "warm-up")
             except Exception:  # noqa: BLE001
                 log.exception("the declaration validator failed to warm up; /validate will report errors")
+            from .validate import settle
+
+            settle()  # the graph lives as long as the worker: keep the garbage collector off it
         return ctx
 
     @cached_property

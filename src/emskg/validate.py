@@ -615,6 +615,19 @@ def _init_worker(root: str, shapes: str, engine: Engine, record_checks: bool) ->
 
     _WORKER = Validator(load_graph(paths=DataPaths(Path(root))), engine=engine, shapes_dir=Path(shapes),
                         record_checks=record_checks)
+    settle()
+
+
+def settle() -> None:
+    """After loading: move the graph's long-lived objects out of the cyclic garbage collector's way.
+
+    The KB closure index is ~100k dicts and sets that never die; every full collection would walk
+    them again (measured: 21 ms each, 0.5 ms after freezing) — worth it in any process that
+    validates many declarations."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _validate_in_worker(path: str) -> FileReport:
