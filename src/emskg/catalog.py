@@ -9,13 +9,11 @@ hold one, so they agree on what exists within that interval.
 
 from __future__ import annotations
 
-import difflib
 import threading
 import time
 from pathlib import Path
 
-from .errors import UnknownQueryError
-from .queries import NamedQuery, load_queries
+from .queries import NamedQuery, load_queries, lookup
 from .resources import data_paths
 
 __all__ = ["QueryCatalog"]
@@ -56,10 +54,4 @@ class QueryCatalog:
 
     def get(self, name: str) -> NamedQuery:
         """The query called ``name``; unknown names raise with the closest matches as a hint."""
-        queries = self._current()
-        q = queries.get(name) or queries.get(name.removesuffix(".rq"))
-        if q is None:
-            close = difflib.get_close_matches(name, list(queries), n=3)
-            hint = f" (did you mean: {', '.join(close)}?)" if close else " (GET /queries lists them)"
-            raise UnknownQueryError(f"no named query {name!r}{hint}")
-        return q
+        return lookup(self._current(), name, "GET /queries lists them")

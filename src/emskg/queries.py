@@ -33,7 +33,7 @@ from .rdfio import PREFIXES
 from .resources import data_paths
 from .sparql import QueryResult, run_sparql
 
-__all__ = ["Param", "NamedQuery", "list_queries", "get_query", "run_named_query", "TermResolver", "load_queries"]
+__all__ = ["Param", "NamedQuery", "list_queries", "get_query", "lookup", "run_named_query", "TermResolver", "load_queries"]
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example)\s*:\s*(.*)$", re.I)
 _PARAM = re.compile(
@@ -143,13 +143,17 @@ def get_query(name: str) -> NamedQuery:
         path = data_paths().queries / f"{name}.rq"
         if path.is_file():
             return _parse(path, name)
-    queries = _default_queries()
+    return lookup(_default_queries(), name, "emskg queries lists them")
+
+
+def lookup(queries: Mapping[str, NamedQuery], name: str, listing: str) -> NamedQuery:
+    """``queries[name]``, or an error naming the closest names (``listing``: where to see them all)."""
     q = queries.get(name) or queries.get(name.removesuffix(".rq"))
     if q is None:
         import difflib  # only on this error path: keeps start-up lean
 
         close = difflib.get_close_matches(name, list(queries), n=3)
-        hint = f" (did you mean: {', '.join(close)}?)" if close else " (emskg queries lists them)"
+        hint = f" (did you mean: {', '.join(close)}?)" if close else f" ({listing})"
         raise UnknownQueryError(f"no named query {name!r}{hint}")
     return q
 
