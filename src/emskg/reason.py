@@ -258,8 +258,8 @@ class _Index:
     __slots__ = ("spo", "pos", "base")
 
     def __init__(self, base: _Index | None = None) -> None:
-        self.spo: dict[Term, dict[Term, set[Term]]] = defaultdict(lambda: defaultdict(set))
-        self.pos: dict[Term, dict[Term, set[Term]]] = defaultdict(lambda: defaultdict(set))
+        self.spo: dict[Term, dict[Term, set[Term]]] = {}
+        self.pos: dict[Term, dict[Term, set[Term]]] = {}
         self.base = base
 
     def __contains__(self, t: Triple) -> bool:
@@ -275,23 +275,57 @@ class _Index:
         return False
 
     def add(self, t: Triple) -> None:
+        # plain dicts and explicit misses: nested defaultdicts made this the chainer's costliest call
         s, p, o = t
-        self.spo[p][s].add(o)
-        self.pos[p][o].add(s)
-
-    def objects(self, s: Term, p: Term) -> Iterator[Term]:
-        if self.base is not None:
-            yield from self.base.objects(s, p)
         by_s = self.spo.get(p)
-        if by_s is not None:
-            yield from tuple(by_s.get(s, ()))
+        if by_s is None:
+            self.spo[p] = {s: {o}}
+            self.pos[p] = {o: {s}}
+            return
+        objs = by_s.get(s)
+        if objs is None:
+            by_s[s] = {o}
+        else:
+            objs.add(o)
+        by_o = self.pos[p]
+        subs = by_o.get(o)
+        if subs is None:
+            by_o[o] = {s}
+        else:
+            subs.add(s)
 
-    def subjects(self, p: Term, o: Term) -> Iterator[Term]:
-        if self.base is not None:
-            yield from self.base.subjects(p, o)
-        by_o = self.pos.get(p)
-        if by_o is not None:
-            yield from tuple(by_o.get(o, ()))
+    def objects(self, s: Term, p: Term) -> list[Term]:
+        """Objects of ``s p ?``, base layers first. A list, not a generator: the chainer calls this
+        hundreds of times a declaration and a generator over the layers cost twice as much."""
+        layers: list[_Index] = []
+        index: _Index | None = self
+        while index is not None:
+            layers.append(index)
+            index = index.base
+        found: list[Term] = []
+        for layer in reversed(layers):
+            by_s = layer.spo.get(p)
+            if by_s is not None:
+                objs = by_s.get(s)
+                if objs:
+                    found.extend(objs)
+        return found
+
+    def subjects(self, p: Term, o: Term) -> list[Term]:
+        """Subjects of ``? p o``, base layers first (a list, as :meth:`objects`)."""
+        layers: list[_Index] = []
+        index: _Index | None = self
+        while index is not None:
+            layers.append(index)
+            index = index.base
+        found: list[Term] = []
+        for layer in reversed(layers):
+            by_o = layer.pos.get(p)
+            if by_o is not None:
+                subs = by_o.get(o)
+                if subs:
+                    found.extend(subs)
+        return found
 
     def pairs(self, p: Term) -> Iterator[tuple[Term, Term]]:
         """Every (subject, object) linked by ``p``."""
@@ -381,7 +415,7 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
                         clashes.append(Inconsistency(s, *sorted((c, d), key=str)))
             continue
         if p in functional:
-            for other in tuple(index.objects(s, p)):
+            for other in index.objects(s, p):
                 if other != o and not _same_value(other, o):
                     clashes.append(Inconsistency(s, *sorted((o, other), key=str), property=p))  # type: ignore[misc]
         is_resource = not isinstance(o, ox.Literal)
@@ -397,9 +431,9 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
             if p in sym:
                 emit((o, p, s))  # type: ignore[arg-type]
             if p in trans:
-                for x in tuple(index.objects(o, p)):
+                for x in index.objects(o, p):
                     emit((s, p, x))
-                for x in tuple(index.subjects(p, s)):
+                for x in index.subjects(p, s):
                     emit((x, p, o))  # type: ignore[arg-type]
         for r in hv_pv.get((p, o), ()):
             emit((s, TYPE, r))
@@ -407,14 +441,14 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
             # extend the new link leftwards to the chain's start and rightwards to its end
             starts: list[Term] = [s]
             for q in reversed(members[:i]):
-                starts = [x for y in starts for x in tuple(index.subjects(q, y))]
+                starts = [x for y in starts for x in index.subjects(q, y)]
                 if not starts:
                     break
             if not starts:
                 continue
             ends: list[Term] = [o]
             for q in members[i + 1:]:
-                ends = [x for y in ends for x in tuple(index.objects(y, q))]
+                ends = [x for y in ends for x in index.objects(y, q)]
                 if not ends:
                     break
             for a in starts:
