@@ -5,7 +5,8 @@ graph anew on each call: ~12 ms a declaration even on a small slice of the knowl
 pipelines validate thousands. This module compiles the shapes once into plain Python checks and
 evaluates them on the reasoner's layered index (the cached knowledge-graph closure underneath, the
 declaration and what it entails on top), so nothing is copied per declaration. SPARQL-based
-constraints run in pyoxigraph over a scratch store holding the knowledge graph once, with each
+constraints are evaluated on the same index when their query is in :mod:`emskg.sparql_subset`;
+others run in pyoxigraph over a scratch store holding the knowledge graph once, with each
 declaration added as a named graph for the duration of its check.
 
 The engine implements the SHACL-Core features the shapes use — targets (class, node, subjects-of,
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,6 +30,7 @@ import pyoxigraph as ox
 
 from .rdfio import Triple
 from .sparql import bind_rows, bind_values
+from .sparql_subset import NeedsEngine, SelectPlan, Unsupported, compile_select
 
 __all__ = ["RawResult", "UnsupportedShape", "CompiledShapes", "GraphView", "well_formed"]
 
@@ -219,6 +221,8 @@ class SparqlConstraint:
     #: One evaluation may serve all focus nodes at once: $this is projected and nothing in the query
     #: (aggregates, LIMIT/OFFSET, a subquery) could mix the solutions of different focus nodes.
     batchable: bool
+    #: The query compiled for :mod:`emskg.sparql_subset`, or None when it needs pyoxigraph.
+    plan: SelectPlan | None = None
 
 
 @dataclass
@@ -350,7 +354,12 @@ def _compile_shape(g: _Triples, shape: Term) -> CompiledShape:
         projects = bool(m and re.search(r"[?$]this\b", m.group("vars")))
         own = tuple(sorted(_literal_text(x) for x in g.values(c, sh("message"))))
         batchable = projects and not _MIXES_SOLUTIONS.search(text) and len(re.findall(r"\bSELECT\b", text, re.I)) == 1
-        compiled.sparql.append(SparqlConstraint(_prefixes(g, c) + "\n" + text, own or messages, projects, batchable))
+        full_text = _prefixes(g, c) + "\n" + text
+        try:
+            plan: SelectPlan | None = compile_select(full_text)
+        except Unsupported:
+            plan = None
+        compiled.sparql.append(SparqlConstraint(full_text, own or messages, projects, batchable, plan))
     return compiled
 
 
@@ -414,10 +423,36 @@ class CompiledShapes:
                         results.append(RawResult(focus, shape.path_text, shape.severity, shape.iri, shape.messages,
                                                  value, component))
         if with_sparql:
-            results += self._sparql_results(with_sparql, own_triples)
+            results += self._sparql_results(with_sparql, g, own_triples)
         return results
 
-    def _sparql_results(self, work: list[tuple[CompiledShape, list[Term]]], own: Iterable[Triple]) -> list[RawResult]:
+    def _sparql_results(self, work: list[tuple[CompiledShape, list[Term]]], g: GraphView,
+                        own: Iterable[Triple]) -> list[RawResult]:
+        """SPARQL constraints: in Python where the query is in the subset, else in pyoxigraph."""
+        out: list[RawResult] = []
+        for_engine: list[tuple[CompiledShape, SparqlConstraint, list[Term]]] = []
+        for shape, focus_nodes in work:
+            for c in shape.sparql:
+                if c.plan is None:
+                    for_engine.append((shape, c, focus_nodes))
+                    continue
+                undecided = []
+                for focus in focus_nodes:
+                    try:
+                        rows = c.plan.solutions(g, {"this": focus})
+                    except NeedsEngine:
+                        undecided.append(focus)
+                        continue
+                    out += self._rows(shape, c, rows, focus)
+                if undecided:
+                    for_engine.append((shape, c, undecided))
+        if for_engine:
+            out += self._engine_results(for_engine, own)
+        return out
+
+    def _engine_results(self, work: list[tuple[CompiledShape, SparqlConstraint, list[Term]]],
+                        own: Iterable[Triple]) -> list[RawResult]:
+        """Constraints run in pyoxigraph: the declaration goes into the scratch store as a graph of its own."""
         if self._used >= self.RECYCLE_EVERY:
             self._store, self._used = self._fresh_store(), 0
         self._used += 1
@@ -426,20 +461,19 @@ class CompiledShapes:
         self._store.extend(ox.Quad(s, p, o, graph) for s, p, o in own if read is None or p in read)
         out: list[RawResult] = []
         dataset: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph(), graph]
-        for shape, focus_nodes in work:
-            for c in shape.sparql:
-                iris = [f for f in focus_nodes if isinstance(f, ox.NamedNode)]
-                if c.batchable and len(iris) > 1:
-                    out += self._run_batch(shape, c, iris, dataset)
-                    focus_nodes = [f for f in focus_nodes if not isinstance(f, ox.NamedNode)]
-                for focus in focus_nodes:
-                    out += self._run_one(shape, c, focus, dataset)
+        for shape, c, focus_nodes in work:
+            iris = [f for f in focus_nodes if isinstance(f, ox.NamedNode)]
+            if c.batchable and len(iris) > 1:
+                out += self._run_batch(shape, c, iris, dataset)
+                focus_nodes = [f for f in focus_nodes if not isinstance(f, ox.NamedNode)]
+            for focus in focus_nodes:
+                out += self._run_one(shape, c, focus, dataset)
         return out
 
     def _run_batch(self, shape: CompiledShape, c: SparqlConstraint, focus_nodes: list[ox.NamedNode],
                    dataset: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]) -> Iterator[RawResult]:
         rows = self._store.query(bind_rows(c.text, "this", focus_nodes), default_graph=dataset)
-        yield from self._rows(shape, c, rows, None)
+        yield from self._rows(shape, c, _solutions(rows), None)
 
     def _run_one(self, shape: CompiledShape, c: SparqlConstraint, focus: Term,
                  dataset: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]) -> Iterator[RawResult]:
@@ -449,14 +483,12 @@ class CompiledShapes:
             rows = self._store.query(bind_values(c.text, {"this": focus}), default_graph=dataset)
         else:
             raise UnsupportedShape(f"{shape.iri}: a SELECT that does not project $this cannot bind a blank node")
-        yield from self._rows(shape, c, rows, focus)
+        yield from self._rows(shape, c, _solutions(rows), focus)
 
-    def _rows(self, shape: CompiledShape, c: SparqlConstraint, rows: object, focus: Term | None) -> Iterator[RawResult]:
+    def _rows(self, shape: CompiledShape, c: SparqlConstraint, rows: Iterable[Mapping[str, Term | ox.Triple]],
+              focus: Term | None) -> Iterator[RawResult]:
         """Results from a constraint's solutions; ``focus`` None: each solution's ``$this``."""
-        assert isinstance(rows, ox.QuerySolutions)
-        names = [v.value for v in rows.variables]
-        for row in rows:
-            bound = {n: row[i] for i, n in enumerate(names) if row[i] is not None}
+        for bound in rows:
             this = focus if focus is not None else bound["this"]
             assert not isinstance(this, ox.Triple)
             value = bound.get("value")
@@ -466,6 +498,14 @@ class CompiledShapes:
             yield RawResult(this, path.value if isinstance(path, ox.NamedNode) else shape.path_text, shape.severity,
                             shape.iri, tuple(_fill(m, bound, this) for m in c.messages),
                             value if not isinstance(value, ox.Triple) else None, SH + "SPARQLConstraintComponent")
+
+
+def _solutions(rows: object) -> Iterator[dict[str, Term | ox.Triple]]:
+    """pyoxigraph solutions as variable -> term (unbound variables left out)."""
+    assert isinstance(rows, ox.QuerySolutions)
+    names = [v.value for v in rows.variables]
+    for row in rows:
+        yield {n: row[i] for i, n in enumerate(names) if row[i] is not None}
 
 
 _IRI = re.compile(r"<([^<>\s]*)>")
@@ -495,7 +535,7 @@ def _predicates_read(constraints: Sequence[SparqlConstraint]) -> frozenset[ox.Na
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
 
 
-def _fill(message: str, bound: dict[str, Term | ox.Triple], focus: Term) -> str:
+def _fill(message: str, bound: Mapping[str, Term | ox.Triple], focus: Term) -> str:
     """SHACL message templates: ``{?value}`` / ``{$this}`` become the bound terms."""
     def sub(m: re.Match[str]) -> str:
         t = focus if m.group(1) == "this" else bound.get(m.group(1))
