@@ -19,8 +19,9 @@ the result against owlrl on the knowledge base and on every example declaration.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pyoxigraph as ox
 
@@ -28,6 +29,7 @@ from .rdfio import Triple
 
 __all__ = [
     "Rules", "Closure", "Inconsistency", "UnsupportedAxiom", "compile_rules", "materialise", "is_schema_triple",
+    "has_schema_triples",
 ]
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -72,6 +74,14 @@ class UnsupportedAxiom(ValueError):
     """The TBox uses OWL constructs outside the implemented rule set."""
 
 
+def has_schema_triples(triples: Sequence[Triple]) -> bool:
+    """Whether any triple is a schema triple (:func:`is_schema_triple`), checked predicate-first."""
+    predicates = {p for _, p, _ in triples}
+    if not predicates.isdisjoint(SCHEMA_PREDICATES) or any(p.value in UNSUPPORTED for p in predicates):
+        return True
+    return TYPE in predicates and any(is_schema_triple(t) for t in triples if t[1] == TYPE)
+
+
 def is_schema_triple(t: Triple) -> bool:
     """True when the triple changes what the rules are (a declaration adding axioms)."""
     s, p, o = t
@@ -98,6 +108,13 @@ class Inconsistency:
                 f"{name(self.class_a)} and {name(self.class_b)}")
 
 
+#: supers, domains, ranges, inverses, symmetric, transitive, functional, chains, hasValue classes by value
+_PredicateRules = tuple[tuple[Term, ...], tuple[Term, ...], tuple[Term, ...], tuple[Term, ...], bool, bool, bool,
+                        tuple[tuple[Term, tuple[Term, ...], int], ...], dict[Term, frozenset[Term]] | None]
+#: strict superclasses, (property, value) pairs, (class, disjoint class) pairs
+_ClassRules = tuple[tuple[Term, ...], tuple[tuple[Term, Term], ...], tuple[tuple[Term, Term], ...]]
+
+
 @dataclass
 class Rules:
     """The TBox compiled into lookup tables."""
@@ -117,6 +134,34 @@ class Rules:
     functional: frozenset[Term] = frozenset()
     #: Predicates some rule reacts to; a triple with any other predicate (a label, a value) is inert.
     active: frozenset[Term] = frozenset()
+
+    @cached_property
+    def by_predicate(self) -> dict[Term, _PredicateRules]:
+        """Everything the chainer does for a triple of each active predicate, in one lookup (it had
+        been nine dictionary probes a triple, each hashing IRIs)."""
+        restricted: dict[Term, dict[Term, frozenset[Term]]] = defaultdict(dict)
+        for (p, v), classes in self.has_value_by_pv.items():
+            restricted[p][v] = classes
+        return {
+            p: (tuple(self.super_props.get(p, ())), tuple(self.domains.get(p, ())), tuple(self.ranges.get(p, ())),
+                tuple(self.inverses.get(p, ())), p in self.symmetric, p in self.transitive, p in self.functional,
+                tuple(self.chains.get(p, ())), restricted.get(p))
+            for p in self.active if p != TYPE
+        }
+
+    @cached_property
+    def by_class(self) -> dict[Term, _ClassRules]:
+        """For ``x rdf:type C``: the strict superclasses to add, the hasValue triples of C and its
+        superclasses, and the (class, disjoint class) pairs to test."""
+        classes = set(self.super_classes) | set(self.has_value) | set(self.disjoint)
+        out: dict[Term, _ClassRules] = {}
+        for c in classes:
+            all_classes = (c, *self.super_classes.get(c, ()))
+            values = tuple(self.has_value[k] for k in all_classes if k in self.has_value)
+            disjoint = tuple((k, d) for k in all_classes for d in self.disjoint.get(k, ()))
+            if len(all_classes) > 1 or values or disjoint:
+                out[c] = (all_classes[1:], values, disjoint)
+        return out
 
 
 def _read_list(head: Term, first: dict[Term, Term], rest: dict[Term, Term]) -> tuple[Term, ...]:
@@ -373,10 +418,41 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
     inferred: list[Triple] = []
     queue: list[Triple] = []
 
+    # emit() is the chainer's hottest path: the membership test and the insertion of _Index are
+    # inlined here, and a single frozen base layer (the cached KB closure) is probed directly.
+    own_spo, own_pos = index.spo, index.pos
+    base_spo = base.spo if base is not None and base.base is None else None
+    in_base = base.__contains__ if base is not None and base_spo is None else None
+
     def emit(t: Triple, is_asserted: bool = False) -> None:
-        if t in index:
+        s, p, o = t
+        by_s = own_spo.get(p)
+        if by_s is not None:
+            objs = by_s.get(s)
+            if objs is not None and o in objs:
+                return
+        if base_spo is not None:
+            base_by_s = base_spo.get(p)
+            if base_by_s is not None:
+                base_objs = base_by_s.get(s)
+                if base_objs is not None and o in base_objs:
+                    return
+        elif in_base is not None and in_base(t):
             return
-        index.add(t)
+        if by_s is None:
+            own_spo[p] = {s: {o}}
+            own_pos[p] = {o: {s}}
+        else:
+            if objs is None:
+                by_s[s] = {o}
+            else:
+                objs.add(o)
+            by_o = own_pos[p]
+            subs = by_o.get(o)
+            if subs is None:
+                by_o[o] = {s}
+            else:
+                subs.add(s)
         queue.append(t)
         if not is_asserted:
             inferred.append(t)
@@ -391,53 +467,52 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
             for m in members:
                 emit((m, TYPE, cls))  # type: ignore[arg-type]
 
-    sup_c, sup_p = rules.super_classes, rules.super_props
-    doms, rngs, invs = rules.domains, rules.ranges, rules.inverses
-    sym, trans, chains = rules.symmetric, rules.transitive, rules.chains
-    hv, hv_pv, disj = rules.has_value, rules.has_value_by_pv, rules.disjoint
-    active, functional = rules.active, rules.functional
+    by_predicate, by_class = rules.by_predicate, rules.by_class
     clashes: list[Inconsistency] = []
 
     while queue:
         s, p, o = queue.pop()
-        if p not in active:
-            continue
         if p == TYPE:
-            classes = (o, *sup_c.get(o, ()))
-            for c in classes[1:]:
+            for_class = by_class.get(o)
+            if for_class is None:
+                continue
+            supers, values, disjoint = for_class
+            for c in supers:
                 emit((s, TYPE, c))
-            for c in classes:
-                pv = hv.get(c)
-                if pv is not None:
-                    emit((s, pv[0], pv[1]))  # type: ignore[arg-type]
-                for d in disj.get(c, ()):
-                    if (s, TYPE, d) in index:
-                        clashes.append(Inconsistency(s, *sorted((c, d), key=str)))
+            for q, v in values:
+                emit((s, q, v))  # type: ignore[arg-type]
+            for c, d in disjoint:
+                if (s, TYPE, d) in index:
+                    clashes.append(Inconsistency(s, *sorted((c, d), key=str)))
             continue
-        if p in functional:
+        for_predicate = by_predicate.get(p)
+        if for_predicate is None:
+            continue  # inert: no rule reacts to this predicate
+        supers, domains, ranges, inverses, symmetric, transitive, functional, chains, restricted = for_predicate
+        if functional:
             for other in index.objects(s, p):
                 if other != o and not _same_value(other, o):
                     clashes.append(Inconsistency(s, *sorted((o, other), key=str), property=p))  # type: ignore[misc]
-        is_resource = not isinstance(o, ox.Literal)
-        for q in sup_p.get(p, ()):
+        for q in supers:
             emit((s, q, o))  # type: ignore[arg-type]
-        for c in doms.get(p, ()):
+        for c in domains:
             emit((s, TYPE, c))
-        if is_resource:
-            for c in rngs.get(p, ()):
-                emit((o, TYPE, c))  # type: ignore[arg-type]
-            for q in invs.get(p, ()):
+        if not isinstance(o, ox.Literal):
+            for c in ranges:
+                emit((o, TYPE, c))
+            for q in inverses:
                 emit((o, q, s))  # type: ignore[arg-type]
-            if p in sym:
-                emit((o, p, s))  # type: ignore[arg-type]
-            if p in trans:
+            if symmetric:
+                emit((o, p, s))
+            if transitive:
                 for x in index.objects(o, p):
                     emit((s, p, x))
                 for x in index.subjects(p, s):
                     emit((x, p, o))  # type: ignore[arg-type]
-        for r in hv_pv.get((p, o), ()):
-            emit((s, TYPE, r))
-        for prop, members, i in chains.get(p, ()):
+        if restricted is not None:
+            for r in restricted.get(o, ()):
+                emit((s, TYPE, r))
+        for prop, members, i in chains:
             # extend the new link leftwards to the chain's start and rightwards to its end
             starts: list[Term] = [s]
             for q in reversed(members[:i]):

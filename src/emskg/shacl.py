@@ -412,12 +412,21 @@ class CompiledShapes:
         """Results for the data graph ``g`` whose non-KB part is ``own_triples``."""
         results: list[RawResult] = []
         with_sparql = []
+        # Shapes share targets and paths (a dozen target ems:Objective), so each target set's focus
+        # nodes and each (path, focus) value list is looked up once per declaration.
+        targets_seen: dict[tuple[tuple[str, Term], ...], list[Term]] = {}
+        values_seen: dict[tuple[tuple[str, ox.NamedNode] | None, Term], list[Term]] = {}
         for shape in self.shapes:
-            focus_nodes = self.focus_nodes(shape, g)
+            key = tuple(shape.targets)
+            focus_nodes = targets_seen.get(key)
+            if focus_nodes is None:
+                focus_nodes = targets_seen[key] = self.focus_nodes(shape, g)
             if shape.sparql and focus_nodes:
                 with_sparql.append((shape, focus_nodes))
             for focus in focus_nodes:
-                values = shape.values(g, focus)
+                values = values_seen.get((shape.path, focus))
+                if values is None:
+                    values = values_seen[(shape.path, focus)] = shape.values(g, focus)
                 for check in shape.checks:
                     for value, component in check(g, focus, values):
                         results.append(RawResult(focus, shape.path_text, shape.severity, shape.iri, shape.messages,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, cast
 
 import pyoxigraph as ox
@@ -85,6 +85,14 @@ class Pattern:
 class Group:
     patterns: tuple[Pattern, ...]
     filters: tuple[Expr, ...]
+    #: Join order per set of variables bound on entry (it depends on nothing else), made on first use.
+    plans: dict[frozenset[str], tuple[Step, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def plan(self, bound: frozenset[str]) -> tuple[Step, ...]:
+        steps = self.plans.get(bound)
+        if steps is None:
+            steps = self.plans[bound] = _join_order(self.patterns, bound)
+        return steps
 
 
 @dataclass(frozen=True)
@@ -116,9 +124,9 @@ class SelectPlan:
 
     def solutions(self, graph: Graph, bindings: Mapping[str, Term]) -> list[Solution]:
         """The projected solutions with ``bindings`` pre-bound (SHACL's ``$this``), as a multiset."""
-        rows = []
-        for mu in _group(graph, self.where, dict(bindings)):
-            rows.append({v: mu[v] for v in self.projection if v in mu})
+        found: list[Solution] = []
+        _solve(graph, self.where, dict(bindings), found, first_only=False)
+        rows = [{v: mu[v] for v in self.projection if v in mu} for mu in found]
         if self.distinct:
             unique: dict[tuple[tuple[str, Term], ...], Solution] = {}
             for row in rows:
@@ -129,42 +137,69 @@ class SelectPlan:
 
 # --- evaluation --------------------------------------------------------------------------------
 
-def _group(graph: Graph, group: Group, mu: Solution) -> Iterator[Solution]:
-    for solution in _bgp(graph, list(group.patterns), mu):
-        if all(_true(graph, f, solution) for f in group.filters):
-            yield solution
+# How a pattern is matched once the earlier steps have run: both ends known (a membership test),
+# one end known (an index lookup), or neither (a scan of the predicate).
+_CHECK, _OBJECTS, _SUBJECTS, _PAIRS = range(4)
+Step = tuple[int, Pattern]
 
 
-def _value(node: Node, mu: Solution) -> Term | None:
-    return mu.get(node.name) if isinstance(node, Var) else node
+def _join_order(patterns: tuple[Pattern, ...], bound: frozenset[str]) -> tuple[Step, ...]:
+    """Greedy: next the pattern with the most ends known (subject first), as a nested-loop join."""
+    known = set(bound)
+    todo = list(patterns)
+    steps: list[Step] = []
+
+    def is_known(n: Node) -> bool:
+        return not isinstance(n, Var) or n.name in known
+
+    while todo:
+        best = max(range(len(todo)), key=lambda i: is_known(todo[i].s) * 2 + is_known(todo[i].o))
+        pat = todo.pop(best)
+        s_known, o_known = is_known(pat.s), is_known(pat.o)
+        kind = _CHECK if s_known and o_known else _OBJECTS if s_known else _SUBJECTS if o_known else _PAIRS
+        steps.append((kind, pat))
+        known.update(n.name for n in (pat.s, pat.o) if isinstance(n, Var))
+    return tuple(steps)
 
 
-def _bgp(graph: Graph, todo: list[Pattern], mu: Solution) -> Iterator[Solution]:
-    """Nested-loop join, most-bound pattern first; each solution is a distinct mapping."""
-    if not todo:
-        yield mu
-        return
-    best = max(range(len(todo)), key=lambda i: (_value(todo[i].s, mu) is not None) * 2 + (_value(todo[i].o, mu) is not None))
-    pat, rest = todo[best], todo[:best] + todo[best + 1:]
-    s, o = _value(pat.s, mu), _value(pat.o, mu)
-    if s is not None and o is not None:
-        if cast(Triple, (s, pat.p, o)) in graph:  # a literal subject is simply not found
-            yield from _bgp(graph, rest, mu)
-    elif s is not None:
-        assert isinstance(pat.o, Var)
-        for x in graph.objects(s, pat.p):
-            yield from _bgp(graph, rest, {**mu, pat.o.name: x})
-    elif o is not None:
-        assert isinstance(pat.s, Var)
-        for x in graph.subjects(pat.p, o):
-            yield from _bgp(graph, rest, {**mu, pat.s.name: x})
-    else:
-        assert isinstance(pat.s, Var) and isinstance(pat.o, Var)
-        same = pat.s.name == pat.o.name
+def _solve(graph: Graph, group: Group, mu: Solution, out: list[Solution], first_only: bool) -> bool:
+    """Append the group's solutions extending ``mu`` to ``out``; True once one is found if ``first_only``.
+
+    Each solution is a distinct mapping (the BGP's multiset semantics); FILTERs apply to the whole group."""
+    steps = group.plan(frozenset(mu))
+    filters = group.filters
+
+    def step(i: int, mu: Solution) -> bool:
+        if i == len(steps):
+            for f in filters:
+                if not _true(graph, f, mu):
+                    return False
+            out.append(mu)
+            return first_only
+        kind, pat = steps[i]
+        s, o = pat.s, pat.o
+        if kind == _CHECK:
+            s_val = mu[s.name] if isinstance(s, Var) else s
+            o_val = mu[o.name] if isinstance(o, Var) else o
+            return cast(Triple, (s_val, pat.p, o_val)) in graph and step(i + 1, mu)  # a literal subject: not found
+        if kind == _OBJECTS:
+            assert isinstance(o, Var)
+            name = o.name
+            return any(step(i + 1, {**mu, name: x}) for x in graph.objects(mu[s.name] if isinstance(s, Var) else s, pat.p))
+        if kind == _SUBJECTS:
+            assert isinstance(s, Var)
+            name = s.name
+            return any(step(i + 1, {**mu, name: x}) for x in graph.subjects(pat.p, mu[o.name] if isinstance(o, Var) else o))
+        assert isinstance(s, Var) and isinstance(o, Var)
+        same = s.name == o.name
         for a, b in graph.pairs(pat.p):
             if same and a != b:
                 continue
-            yield from _bgp(graph, rest, {**mu, pat.s.name: a, pat.o.name: b})
+            if step(i + 1, {**mu, s.name: a, o.name: b}):
+                return True
+        return False
+
+    return step(0, mu)
 
 
 def _true(graph: Graph, expr: Expr, mu: Solution) -> bool:
@@ -177,7 +212,7 @@ def _true(graph: Graph, expr: Expr, mu: Solution) -> bool:
 
 def _eval(graph: Graph, expr: Expr, mu: Solution) -> bool:
     if isinstance(expr, Exists):
-        found = next(_group(graph, expr.group, mu), None) is not None
+        found = _solve(graph, expr.group, mu, [], first_only=True)
         return found != expr.negated
     if isinstance(expr, Op):
         name, args = expr.name, expr.args

@@ -44,7 +44,7 @@ import pyoxigraph as ox
 from .errors import EmskgError, InputError
 from .gaps import Gap, GapAnalysis, Suggestion
 from .rdfio import PREFIXES, Triple, format_for, parse_bytes, parse_file, to_rdflib
-from .reason import Closure, UnsupportedAxiom, compile_rules, is_schema_triple, materialise
+from .reason import Closure, UnsupportedAxiom, compile_rules, has_schema_triples, materialise
 from .shacl import CompiledShapes, GraphView, RawResult, UnsupportedShape
 from .store import KnowledgeGraph, load_graph
 
@@ -354,7 +354,7 @@ class Validator:
     def _closure(self, declaration: list[Triple]) -> Closure:
         """What the declaration entails on top of the KB closure; a declaration that adds axioms
         (``rdfs:subClassOf`` ...) can change what the KB entails, so it is reasoned from scratch."""
-        if any(is_schema_triple(t) for t in declaration):
+        if has_schema_triples(declaration):
             kb = self.kg.triples(inferred=False)
             return materialise(compile_rules(kb + declaration), kb + declaration)
         return self.kg.closure.extend(self.kg.rules, declaration)
@@ -381,7 +381,7 @@ class Validator:
         all of it.
         """
         closure = closure or self._closure(declaration)
-        if any(is_schema_triple(t) for t in declaration):
+        if has_schema_triples(declaration):
             kb = self.kg.triples(inferred=False)
             return list(dict.fromkeys([*declaration, *kb, *closure.inferred]))
         entailed = closure.inferred
