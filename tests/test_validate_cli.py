@@ -64,6 +64,9 @@ def test_a_bad_file_does_not_hide_the_others_results(emskg_cli: Run) -> None:
     assert [f["file"] for f in doc["files"]] == [NO_METRIC, MALFORMED, CONFORMING]
     assert doc["files"][0]["results"] and doc["files"][1]["error"].startswith(f"{MALFORMED}:14:")
     assert doc["files"][2]["conforms"] is True
+    # one line per file, so a report of thousands of files can be grepped and diffed
+    per_line = [json.loads(line.strip().rstrip(",")) for line in done.stdout.splitlines() if line.startswith("  {")]
+    assert per_line == doc["files"]
 
 
 @pytest.mark.parametrize("args", [[], ["--format", "yaml", CONFORMING], ["--jobs", "0", CONFORMING],

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="text for people, json for programs, turtle (SHACL report), junit (CI test reports)")
     v.add_argument("--fail-on", choices=FAIL_ON, default="violation",
                    help="the least severe result that makes the exit code 1 (default: violation)")
-    v.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="validate in N worker processes")
+    v.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="validate in N processes (this one and N-1 workers)")
     v.add_argument("--engine", choices=ENGINES, default="fast",
                    help="fast (default: compiled shapes, ~2 ms a file), pyshacl (the same data graph through "
                         "pyshacl, ~15 ms), or reference (plain pyshacl + owlrl over the whole graph, ~5 s a file)")

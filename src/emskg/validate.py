@@ -321,16 +321,38 @@ class Validator:
         return self.validate_bytes(data, format_for(path=p), str(p), base_iri=p.resolve().as_uri())
 
     def validate_files(self, paths: Iterable[str | Path], jobs: int = 1) -> RunReport:
-        """Validate every file; with ``jobs`` > 1, in that many worker processes (same results, same order)."""
+        """Validate every file; with ``jobs`` > 1, in that many processes (same results, same order).
+
+        This process is one of them: ``jobs - 1`` workers take chunks of files from the front while
+        this process, whose graph is already loaded, takes them from the back (a chunk no worker has
+        started yet is cancelled there and done here). So a run never waits for workers to start,
+        and ``--jobs 2`` on 2 cores means two busy processes, not two plus an idle one."""
         todo = [str(p) for p in paths]
         if jobs <= 1 or len(todo) < 2:
             return RunReport(tuple(self.validate_file(p) for p in todo))
-        workers = min(jobs, len(todo))
-        chunk = max(1, len(todo) // (workers * 4))
+        workers = min(jobs, len(todo)) - 1
+        size = max(1, min(self.CHUNK, len(todo) // (4 * (workers + 1))))
+        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        done: list[list[FileReport] | None] = [None] * len(chunks)
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
                                  initargs=(str(self.kg.paths.root), str(self.shapes.folder), self.engine,
                                            self.record_checks)) as pool:
-            return RunReport(tuple(pool.map(_validate_in_worker, todo, chunksize=chunk)))
+            futures = [pool.submit(_validate_chunk_in_worker, chunk) for chunk in chunks]
+            try:
+                for i in reversed(range(len(chunks))):
+                    if futures[i].cancel():
+                        done[i] = [self.validate_file(p) for p in chunks[i]]
+                for i, future in enumerate(futures):
+                    if done[i] is None:
+                        done[i] = future.result()
+            except BaseException:  # Ctrl-C or a crash: do not wait for the queued chunks
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+        return RunReport(tuple(r for chunk in done if chunk is not None for r in chunk))
+
+    #: Files per unit of work between processes: small enough to balance the end of a run, large
+    #: enough that handing out work costs nothing next to validating it (~1.5 ms a file).
+    CHUNK = 64
 
     # -- one declaration ------------------------------------------------------------------------
     def _validate(self, declaration: list[Triple], name: str) -> FileReport:
@@ -650,7 +672,7 @@ def settle() -> None:
     gc.freeze()
 
 
-def _validate_in_worker(path: str) -> FileReport:
+def _validate_chunk_in_worker(paths: list[str]) -> list[FileReport]:
     assert _WORKER is not None, "worker not initialised"
-    return _WORKER.validate_file(path)
+    return [_WORKER.validate_file(p) for p in paths]
 

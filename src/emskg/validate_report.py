@@ -49,7 +49,12 @@ def _failing(fail_on: str) -> tuple[str, ...]:
 # --- JSON ---------------------------------------------------------------------------------------
 
 def _json(report: RunReport, fail_on: str) -> str:
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    """One file's report a line: ``indent=`` would switch json to its pure-Python encoder, which
+    took as long as validating for runs of thousands of files; this stays diff- and grep-friendly."""
+    files = ",\n  ".join(json.dumps(f.to_json(), ensure_ascii=False) for f in report.files)
+    return f'{{"conforms": {json.dumps(report.conforms)},\n "files": [\n  {files}\n ]}}\n' if files else \
+        f'{{"conforms": {json.dumps(report.conforms)}, "files": []}}\n'
+
 
 
 # --- text ---------------------------------------------------------------------------------------
