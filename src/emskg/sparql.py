@@ -61,18 +61,76 @@ _SKIP = re.compile(
 
 
 def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
-    """Bind variables by a ``VALUES`` block opening the query's WHERE group.
+    """Bind variables before evaluation, as SPARQL's pre-binding would.
 
-    Unlike SPARQL substitution, this binds variables that are not projected, so a named query's
-    parameters need not appear as result columns. The opening brace is found outside comments,
-    strings and IRIs.
+    An IRI is written into the WHERE group in place of the variable wherever that is equivalent:
+    pyoxigraph then plans around a constant (the flagship query runs in half the time it takes with
+    a joined ``VALUES`` row). A ``VALUES`` block opening the WHERE group binds what is left: literals
+    (a literal cannot stand as a subject), variables the group assigns, tests with ``BOUND`` or
+    scopes differently (``AS``, ``BOUND``, ``VALUES``, sub-``SELECT``, ``MINUS``), and variables the
+    rest of the query still names (the projection, ``ORDER BY``), so that the result keeps their
+    column. Unlike SPARQL substitution, this binds variables that are not projected, so a named
+    query's parameters need not appear as result columns. Braces and variables are found outside
+    comments, strings and IRIs.
     """
     if not bindings:
         return query
-    names = " ".join(f"?{k}" for k in bindings)
-    values = " ".join(str(v) for v in bindings.values())
     brace = _where_brace(query)
-    return f"{query[:brace + 1]} VALUES ({names}) {{ ({values}) }}{query[brace + 1:]}"
+    end = _closing_brace(query, brace)
+    body = query[brace + 1:end]
+    inline = {k: v for k, v in bindings.items() if isinstance(v, ox.NamedNode) and _can_inline(body, k)}
+    if inline:
+        body = _TOKENS.sub(lambda m: str(inline[m.group("var")[1:]]) if m.group("var") and m.group("var")[1:] in inline
+                           else m.group(0), body)
+    outside = query[:brace] + query[end:]
+    kept = {k: v for k, v in bindings.items() if k not in inline or _mentions(outside, k)}
+    values = ""
+    if kept:
+        values = f" VALUES ({' '.join(f'?{k}' for k in kept)}) {{ ({' '.join(str(v) for v in kept.values())}) }}"
+    return f"{query[:brace + 1]}{values}{body}{query[end:]}"
+
+
+_SCOPING = frozenset(["SELECT", "MINUS"])
+
+
+def _can_inline(body: str, name: str) -> bool:
+    """Whether replacing ``?name`` by a constant throughout the WHERE group keeps the query's meaning."""
+    previous = ""
+    for m in _TOKENS.finditer(body):
+        word, var = m.group("word"), m.group("var")
+        if word and word.upper() in _SCOPING:
+            return False
+        if var and var[1:] == name and previous in ("AS", "BOUND", "VALUES"):
+            return False
+        if word:
+            previous = word.upper()
+        elif var and previous == "VALUES":
+            continue  # VALUES (?a ?b ...): the whole header counts as following VALUES
+        elif m.group("iri") or m.group("string") or var:
+            previous = ""
+    return True
+
+
+def _mentions(text: str, name: str) -> bool:
+    return any(m.group("var") and m.group("var")[1:] == name for m in _TOKENS.finditer(text))
+
+
+def _closing_brace(query: str, brace: int) -> int:
+    """Offset of the brace closing the group that opens at ``brace`` (outside comments, strings, IRIs)."""
+    depth = 0
+    pos = brace
+    for m in _BRACES.finditer(query, brace):
+        if m.group(0) == "{":
+            depth += 1
+        elif m.group(0) == "}":
+            depth -= 1
+            if depth == 0:
+                return m.start()
+        pos = m.end()
+    raise QueryError(f"the WHERE group opened at offset {brace} is never closed (after offset {pos})")
+
+
+_BRACES = re.compile(_SKIP.pattern + "|[{}]")  # a brace, or something whose braces do not count
 
 
 def bind_rows(query: str, name: str, values: Sequence[Term]) -> str:
