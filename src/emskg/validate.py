@@ -32,10 +32,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -46,7 +44,7 @@ from .gaps import Gap, GapAnalysis, Suggestion
 from .rdfio import PREFIXES, Triple, format_for, parse_bytes, parse_file, to_rdflib
 from .reason import Closure, UnsupportedAxiom, compile_rules, has_schema_triples, materialise
 from .shacl import CompiledShapes, GraphView, RawResult, UnsupportedShape
-from .store import KnowledgeGraph, load_graph
+from .store import KnowledgeGraph
 
 if TYPE_CHECKING:  # rdflib and pyshacl are slow to import; only validation imports them
     import rdflib
@@ -321,38 +319,14 @@ class Validator:
         return self.validate_bytes(data, format_for(path=p), str(p), base_iri=p.resolve().as_uri())
 
     def validate_files(self, paths: Iterable[str | Path], jobs: int = 1) -> RunReport:
-        """Validate every file; with ``jobs`` > 1, in that many processes (same results, same order).
-
-        This process is one of them: ``jobs - 1`` workers take chunks of files from the front while
-        this process, whose graph is already loaded, takes them from the back (a chunk no worker has
-        started yet is cancelled there and done here). So a run never waits for workers to start,
-        and ``--jobs 2`` on 2 cores means two busy processes, not two plus an idle one."""
+        """Validate every file; with ``jobs`` > 1, in that many processes, this one included
+        (:mod:`emskg.batch`; same results, same order)."""
         todo = [str(p) for p in paths]
         if jobs <= 1 or len(todo) < 2:
             return RunReport(tuple(self.validate_file(p) for p in todo))
-        workers = min(jobs, len(todo)) - 1
-        size = max(1, min(self.CHUNK, len(todo) // (4 * (workers + 1))))
-        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-        done: list[list[FileReport] | None] = [None] * len(chunks)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                                 initargs=(str(self.kg.paths.root), str(self.shapes.folder), self.engine,
-                                           self.record_checks)) as pool:
-            futures = [pool.submit(_validate_chunk_in_worker, chunk) for chunk in chunks]
-            try:
-                for i in reversed(range(len(chunks))):
-                    if futures[i].cancel():
-                        done[i] = [self.validate_file(p) for p in chunks[i]]
-                for i, future in enumerate(futures):
-                    if done[i] is None:
-                        done[i] = future.result()
-            except BaseException:  # Ctrl-C or a crash: do not wait for the queued chunks
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-        return RunReport(tuple(r for chunk in done if chunk is not None for r in chunk))
+        from .batch import validate_in_processes
 
-    #: Files per unit of work between processes: small enough to balance the end of a run, large
-    #: enough that handing out work costs nothing next to validating it (~1.5 ms a file).
-    CHUNK = 64
+        return RunReport(tuple(validate_in_processes(self, todo, jobs)))
 
     # -- one declaration ------------------------------------------------------------------------
     def _validate(self, declaration: list[Triple], name: str) -> FileReport:
@@ -645,21 +619,6 @@ class _Context:
         return nodes
 
 
-# --- worker processes ---------------------------------------------------------------------------
-
-_WORKER: Validator | None = None
-
-
-def _init_worker(root: str, shapes: str, engine: Engine, record_checks: bool) -> None:
-    """Each worker loads the cached knowledge graph (tens of ms) and the shapes once."""
-    global _WORKER
-    from .resources import DataPaths
-
-    _WORKER = Validator(load_graph(paths=DataPaths(Path(root))), engine=engine, shapes_dir=Path(shapes),
-                        record_checks=record_checks)
-    settle()
-
-
 def settle() -> None:
     """After loading: move the graph's long-lived objects out of the cyclic garbage collector's way.
 
@@ -670,9 +629,3 @@ def settle() -> None:
 
     gc.collect()
     gc.freeze()
-
-
-def _validate_chunk_in_worker(paths: list[str]) -> list[FileReport]:
-    assert _WORKER is not None, "worker not initialised"
-    return [_WORKER.validate_file(p) for p in paths]
-
