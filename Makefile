@@ -8,6 +8,12 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+# glibc's malloc keeps 7 freed blocks per size in its per-thread cache; past that, frees land in
+# bins that bulk-loading a large graph leaves fragmented, and every later query pays for walking
+# them (measured: ASK {} 4x slower, small queries 1.5-2x, once KB + 16,000 declarations are loaded).
+# A larger cache keeps the query path on the fast one. Set for the server and the benchmark (its
+# rdflib peer runs under the same setting); harmless elsewhere.
+MALLOC_TUNING := GLIBC_TUNABLES=glibc.malloc.tcache_count=1000
 
 .PHONY: install build serve test test-fast lint system-deps bench bench-smoke clean
 
@@ -23,7 +29,7 @@ build: $(STAMP)
 	$(BIN)/emskg build
 
 serve: build
-	$(BIN)/emskg serve --host $(HOST) --port $(PORT)
+	$(MALLOC_TUNING) $(BIN)/emskg serve --host $(HOST) --port $(PORT)
 
 # What the tests need beyond Python, from Debian (root on the project's machines): Chromium and
 # ChromeDriver for the web-page tests, a Java runtime for HermiT (emskg check), wrk for the benchmark.
@@ -50,10 +56,10 @@ lint: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(BIN)/emskg build
-	$(BIN)/python bench/run.py --out bench/RESULTS.md
+	$(MALLOC_TUNING) $(BIN)/python bench/run.py --out bench/RESULTS.md
 
 bench-smoke: $(STAMP) system-deps
-	$(BIN)/python bench/run.py --smoke
+	$(MALLOC_TUNING) $(BIN)/python bench/run.py --smoke
 
 clean:
 	rm -rf $(VENV) .emskg-cache .pytest_cache .mypy_cache .ruff_cache

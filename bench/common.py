@@ -38,8 +38,10 @@ def machine() -> str:
     import pyshacl
     import rdflib
 
+    tuning = os.environ.get("GLIBC_TUNABLES")
     return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}, "
-            f"pyoxigraph {pyoxigraph.__version__}, rdflib {rdflib.__version__}, pyshacl {pyshacl.__version__}")
+            f"pyoxigraph {pyoxigraph.__version__}, rdflib {rdflib.__version__}, pyshacl {pyshacl.__version__}"
+            + (f", `GLIBC_TUNABLES={tuning}` for both engines" if tuning else ""))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
