@@ -75,6 +75,14 @@ def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
     """
     if not bindings:
         return query
+    return _bind(query, tuple(bindings.items()))
+
+
+@lru_cache(maxsize=512)
+def _bind(query: str, items: tuple[tuple[str, Term], ...]) -> str:
+    """:func:`bind_values`, memoised: dashboards and the web page send the same bindings again and
+    again, and scanning the text three times had cost more than running the query."""
+    bindings = dict(items)
     brace = _where_brace(query)
     end = _closing_brace(query, brace)
     body = query[brace + 1:end]
