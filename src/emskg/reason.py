@@ -300,12 +300,17 @@ def compile_rules(triples: Iterable[Triple]) -> Rules:
 class _Index:
     """Triples indexed by predicate, subject and object; optionally layered over a frozen base."""
 
-    __slots__ = ("spo", "pos", "base")
+    __slots__ = ("spo", "pos", "base", "_spo_layers", "_pos_layers")
 
     def __init__(self, base: _Index | None = None) -> None:
         self.spo: dict[Term, dict[Term, set[Term]]] = {}
         self.pos: dict[Term, dict[Term, set[Term]]] = {}
         self.base = base
+        # every layer's maps, base first: lookups walk these without rebuilding the chain each call
+        self._spo_layers: tuple[dict[Term, dict[Term, set[Term]]], ...] = (
+            *(base._spo_layers if base is not None else ()), self.spo)
+        self._pos_layers: tuple[dict[Term, dict[Term, set[Term]]], ...] = (
+            *(base._pos_layers if base is not None else ()), self.pos)
 
     def __contains__(self, t: Triple) -> bool:
         s, p, o = t
@@ -342,14 +347,9 @@ class _Index:
     def objects(self, s: Term, p: Term) -> list[Term]:
         """Objects of ``s p ?``, base layers first. A list, not a generator: the chainer calls this
         hundreds of times a declaration and a generator over the layers cost twice as much."""
-        layers: list[_Index] = []
-        index: _Index | None = self
-        while index is not None:
-            layers.append(index)
-            index = index.base
         found: list[Term] = []
-        for layer in reversed(layers):
-            by_s = layer.spo.get(p)
+        for spo in self._spo_layers:
+            by_s = spo.get(p)
             if by_s is not None:
                 objs = by_s.get(s)
                 if objs:
@@ -358,14 +358,9 @@ class _Index:
 
     def subjects(self, p: Term, o: Term) -> list[Term]:
         """Subjects of ``? p o``, base layers first (a list, as :meth:`objects`)."""
-        layers: list[_Index] = []
-        index: _Index | None = self
-        while index is not None:
-            layers.append(index)
-            index = index.base
         found: list[Term] = []
-        for layer in reversed(layers):
-            by_o = layer.pos.get(p)
+        for pos in self._pos_layers:
+            by_o = pos.get(p)
             if by_o is not None:
                 subs = by_o.get(o)
                 if subs:
