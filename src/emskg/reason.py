@@ -347,25 +347,11 @@ class _Index:
     def objects(self, s: Term, p: Term) -> list[Term]:
         """Objects of ``s p ?``, base layers first. A list, not a generator: the chainer calls this
         hundreds of times a declaration and a generator over the layers cost twice as much."""
-        found: list[Term] = []
-        for spo in self._spo_layers:
-            by_s = spo.get(p)
-            if by_s is not None:
-                objs = by_s.get(s)
-                if objs:
-                    found.extend(objs)
-        return found
+        return _collect(self._spo_layers, p, s)
 
     def subjects(self, p: Term, o: Term) -> list[Term]:
         """Subjects of ``? p o``, base layers first (a list, as :meth:`objects`)."""
-        found: list[Term] = []
-        for pos in self._pos_layers:
-            by_o = pos.get(p)
-            if by_o is not None:
-                subs = by_o.get(o)
-                if subs:
-                    found.extend(subs)
-        return found
+        return _collect(self._pos_layers, p, o)
 
     def pairs(self, p: Term) -> Iterator[tuple[Term, Term]]:
         """Every (subject, object) linked by ``p``."""
@@ -382,6 +368,18 @@ class _Index:
             for s, objs in by_s.items():
                 for o in objs:
                     yield (s, p, o)  # type: ignore[misc]
+
+
+def _collect(layers: tuple[dict[Term, dict[Term, set[Term]]], ...], p: Term, key: Term) -> list[Term]:
+    """Everything filed under ``p`` and ``key`` in each layer (spo: objects; pos: subjects)."""
+    found: list[Term] = []
+    for by_p in layers:
+        by_key = by_p.get(p)
+        if by_key is not None:
+            terms = by_key.get(key)
+            if terms:
+                found.extend(terms)
+    return found
 
 
 @dataclass

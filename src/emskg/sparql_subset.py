@@ -28,7 +28,7 @@ depend on which path ran. Tests compare the two paths on every example and on ge
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
@@ -375,13 +375,8 @@ class _Parser:
         return Group(tuple(patterns), tuple(filters))
 
     def filter(self) -> Expr:
-        if self.keyword("NOT"):
-            if not self.keyword("EXISTS"):
-                raise Unsupported("NOT without EXISTS")
-            return Exists(self.group(), negated=True)
-        if self.keyword("EXISTS"):
-            return Exists(self.group(), negated=False)
-        if self.peek() != ("op", "("):
+        kind, value = self.peek()
+        if (kind, value) != ("op", "(") and not (kind == "word" and value.upper() in ("NOT", "EXISTS")):
             raise Unsupported("a FILTER other than (expression) or (NOT) EXISTS")
         expr = self.primary()
         if isinstance(expr, (Var, ox.NamedNode)):
@@ -389,18 +384,18 @@ class _Parser:
         return expr
 
     def expression(self) -> Expr:
-        terms = [self.conjunction()]
-        while self.peek() == ("op", "||"):
-            self.i += 1
-            terms.append(self.conjunction())
-        return terms[0] if len(terms) == 1 else Op("||", tuple(terms))
+        return self.operands("||", self.conjunction)
 
     def conjunction(self) -> Expr:
-        terms = [self.relational()]
-        while self.peek() == ("op", "&&"):
+        return self.operands("&&", self.relational)
+
+    def operands(self, op: str, operand: Callable[[], Expr]) -> Expr:
+        """``a op b op c`` as one n-ary operation (|| and && are associative)."""
+        terms = [operand()]
+        while self.peek() == ("op", op):
             self.i += 1
-            terms.append(self.relational())
-        return terms[0] if len(terms) == 1 else Op("&&", tuple(terms))
+            terms.append(operand())
+        return terms[0] if len(terms) == 1 else Op(op, tuple(terms))
 
     def relational(self) -> Expr:
         left = self.unary()
