@@ -300,12 +300,11 @@ def compile_rules(triples: Iterable[Triple]) -> Rules:
 class _Index:
     """Triples indexed by predicate, subject and object; optionally layered over a frozen base."""
 
-    __slots__ = ("spo", "pos", "base", "_spo_layers", "_pos_layers")
+    __slots__ = ("spo", "pos", "_spo_layers", "_pos_layers")
 
     def __init__(self, base: _Index | None = None) -> None:
         self.spo: dict[Term, dict[Term, set[Term]]] = {}
         self.pos: dict[Term, dict[Term, set[Term]]] = {}
-        self.base = base
         # every layer's maps, base first: lookups walk these without rebuilding the chain each call
         self._spo_layers: tuple[dict[Term, dict[Term, set[Term]]], ...] = (
             *(base._spo_layers if base is not None else ()), self.spo)
@@ -314,35 +313,13 @@ class _Index:
 
     def __contains__(self, t: Triple) -> bool:
         s, p, o = t
-        index: _Index | None = self
-        while index is not None:  # a loop, not recursion: this is the reasoner's hottest call
-            by_s = index.spo.get(p)
+        for spo in self._spo_layers:
+            by_s = spo.get(p)
             if by_s is not None:
                 objs = by_s.get(s)
                 if objs is not None and o in objs:
                     return True
-            index = index.base
         return False
-
-    def add(self, t: Triple) -> None:
-        # plain dicts and explicit misses: nested defaultdicts made this the chainer's costliest call
-        s, p, o = t
-        by_s = self.spo.get(p)
-        if by_s is None:
-            self.spo[p] = {s: {o}}
-            self.pos[p] = {o: {s}}
-            return
-        objs = by_s.get(s)
-        if objs is None:
-            by_s[s] = {o}
-        else:
-            objs.add(o)
-        by_o = self.pos[p]
-        subs = by_o.get(o)
-        if subs is None:
-            by_o[o] = {s}
-        else:
-            subs.add(s)
 
     def objects(self, s: Term, p: Term) -> list[Term]:
         """Objects of ``s p ?``, base layers first. A list, not a generator: the chainer calls this
@@ -354,14 +331,13 @@ class _Index:
         return _collect(self._pos_layers, p, o)
 
     def pairs(self, p: Term) -> Iterator[tuple[Term, Term]]:
-        """Every (subject, object) linked by ``p``."""
-        if self.base is not None:
-            yield from self.base.pairs(p)
-        by_s = self.spo.get(p)
-        if by_s is not None:
-            for s, objs in tuple(by_s.items()):
-                for o in tuple(objs):
-                    yield s, o
+        """Every (subject, object) linked by ``p``, base layers first."""
+        for spo in self._spo_layers:
+            by_s = spo.get(p)
+            if by_s is not None:
+                for s, objs in tuple(by_s.items()):
+                    for o in tuple(objs):
+                        yield s, o
 
     def own(self) -> Iterator[Triple]:
         for p, by_s in self.spo.items():
@@ -411,11 +387,10 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
     inferred: list[Triple] = []
     queue: list[Triple] = []
 
-    # emit() is the chainer's hottest path: the membership test and the insertion of _Index are
-    # inlined here, and a single frozen base layer (the cached KB closure) is probed directly.
+    # emit() is the chainer's hottest path: the membership test over the layers (the top one, then
+    # the frozen base: the cached KB closure) and the insertion into the top one are inlined here.
     own_spo, own_pos = index.spo, index.pos
-    base_spo = base.spo if base is not None and base.base is None else None
-    in_base = base.__contains__ if base is not None and base_spo is None else None
+    base_layers = base._spo_layers if base is not None else ()
 
     def emit(t: Triple, is_asserted: bool = False) -> None:
         s, p, o = t
@@ -424,14 +399,12 @@ def _run(rules: Rules, triples: Iterable[Triple], base: _Index | None) -> Closur
             objs = by_s.get(s)
             if objs is not None and o in objs:
                 return
-        if base_spo is not None:
-            base_by_s = base_spo.get(p)
+        for spo in base_layers:
+            base_by_s = spo.get(p)
             if base_by_s is not None:
                 base_objs = base_by_s.get(s)
                 if base_objs is not None and o in base_objs:
                     return
-        elif in_base is not None and in_base(t):
-            return
         if by_s is None:
             own_spo[p] = {s: {o}}
             own_pos[p] = {o: {s}}
