@@ -10,13 +10,16 @@ the chunks it had claimed are validated here and the run still reports every fil
 
 from __future__ import annotations
 
+import os
+import pickle
 import sys
+import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from .validate import Engine, FileReport, Validator
@@ -28,55 +31,76 @@ __all__ = ["validate_in_processes", "CHUNK"]
 CHUNK = 64
 
 
-class _Claims:
-    """Chunk indices handed out from both ends; a lock makes each claim atomic across processes."""
+class _SharedInt(Protocol):
+    value: int
 
-    def __init__(self, front: Synchronized[int], back: Synchronized[int]) -> None:
-        self.front, self.back = front, back
+
+class _Claims:
+    """Chunk indices handed out from both ends.
+
+    Workers take chunks from the front under a lock, as they race each other. This process alone
+    takes them from the back, and it never locks: a worker killed while holding the lock must not
+    be able to stop it (the pool then fails, and this process validates what is left). Without the
+    lock, the one chunk where the two ends meet may be done twice — harmless, the results are the
+    same — but none is skipped, since each end only moves past chunks it has taken.
+    """
+
+    def __init__(self, front: Synchronized[int], back: _SharedInt) -> None:
+        self._lock = front.get_lock()
+        self._front: _SharedInt = front.get_obj()  # the raw shared ints: reading them takes no lock
+        self._back = back
 
     def next_front(self) -> int | None:
-        with self.front.get_lock():  # both counters share this lock (see validate_in_processes)
-            if self.front.value > self.back.value:
+        with self._lock:
+            i = self._front.value
+            if i > self._back.value:
                 return None
-            self.front.value += 1
-            return self.front.value - 1
+            self._front.value = i + 1
+            return i
 
     def next_back(self) -> int | None:
-        with self.front.get_lock():
-            if self.back.value < self.front.value:
-                return None
-            self.back.value -= 1
-            return self.back.value + 1
+        i = self._back.value
+        if i < self._front.value:
+            return None
+        self._back.value = i - 1
+        return i
 
 
 def validate_in_processes(validator: Validator, paths: list[str], jobs: int) -> list[FileReport]:
-    """Every file's report, in order, from ``jobs`` processes (this one included)."""
+    """Every file's report, in order, from ``jobs`` processes (this one included).
+
+    Workers write each chunk's reports to a file of their own and answer only its number: a worker
+    killed while sending a large answer through the pool's pipe would leave half a message there,
+    and the pool would wait for the rest forever (CPython's ``ProcessPoolExecutor`` does); a short
+    answer is written to the pipe in one piece."""
     workers = min(jobs, len(paths)) - 1
     size = max(1, min(CHUNK, len(paths) // (4 * (workers + 1))))
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
     ctx = get_context("spawn")
     front = ctx.Value("i", 0)
-    back = ctx.Value("i", len(chunks) - 1, lock=front.get_lock())
+    back = ctx.RawValue("i", len(chunks) - 1)  # written by this process only
     claims = _Claims(front, back)
     done: dict[int, list[FileReport]] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(str(validator.kg.paths.root), str(validator.shapes.folder), validator.engine,
-                                       validator.record_checks, chunks, front, back)) as pool:
+    with tempfile.TemporaryDirectory(prefix="emskg-jobs-") as folder, \
+            ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                initargs=(str(validator.kg.paths.root), str(validator.shapes.folder), validator.engine,
+                                          validator.record_checks, chunks, front, back, folder)) as pool:
         # one task per chunk at most; a task that finds nothing left to claim returns at once
-        futures: list[Future[tuple[int, list[FileReport]] | None]] = [
-            pool.submit(_validate_next_chunk) for _ in chunks]
+        futures: list[Future[int | None]] = [pool.submit(_validate_next_chunk) for _ in chunks]
         try:
             while (i := claims.next_back()) is not None:
                 done[i] = [validator.validate_file(p) for p in chunks[i]]
             for future in futures:
-                result = future.result()
-                if result is not None:
-                    done[result[0]] = result[1]
+                future.result()
         except BrokenProcessPool:
             print("emskg: a worker process died; validating its files in this one", file=sys.stderr)
         except BaseException:  # Ctrl-C: do not wait for the queued tasks
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+        for i in range(len(chunks)):  # what the workers finished (a file is complete once it has its name)
+            written = Path(folder, f"{i}.pickle")
+            if i not in done and written.is_file():
+                done[i] = pickle.loads(written.read_bytes())
     for i, chunk in enumerate(chunks):  # what a dead worker had claimed
         if i not in done:
             done[i] = [validator.validate_file(p) for p in chunk]
@@ -88,25 +112,32 @@ def validate_in_processes(validator: Validator, paths: list[str], jobs: int) -> 
 _WORKER: Validator | None = None
 _CHUNKS: list[list[str]] = []
 _CLAIMS: _Claims | None = None
+_FOLDER = ""
 
 
 def _init_worker(root: str, shapes: str, engine: Engine, record_checks: bool, chunks: list[list[str]],
-                 front: Synchronized[int], back: Synchronized[int]) -> None:
+                 front: Synchronized[int], back: _SharedInt, folder: str) -> None:
     """Each worker loads the cached knowledge graph (tens of ms) and the shapes once."""
-    global _WORKER, _CHUNKS, _CLAIMS
+    global _WORKER, _CHUNKS, _CLAIMS, _FOLDER
     from .resources import DataPaths
     from .store import load_graph
     from .validate import Validator, settle
 
     _WORKER = Validator(load_graph(paths=DataPaths(Path(root))), engine=engine, shapes_dir=Path(shapes),
                         record_checks=record_checks)
-    _CHUNKS, _CLAIMS = chunks, _Claims(front, back)
+    _CHUNKS, _CLAIMS, _FOLDER = chunks, _Claims(front, back), folder
     settle()
 
 
-def _validate_next_chunk() -> tuple[int, list[FileReport]] | None:
+def _validate_next_chunk() -> int | None:
+    """Claim a chunk, validate it, and write its reports to ``FOLDER/N.pickle`` (renamed into place
+    when complete); the answer is just N."""
     assert _WORKER is not None and _CLAIMS is not None, "worker not initialised"
     i = _CLAIMS.next_front()
     if i is None:
         return None
-    return i, [_WORKER.validate_file(p) for p in _CHUNKS[i]]
+    reports = [_WORKER.validate_file(p) for p in _CHUNKS[i]]
+    partial = Path(_FOLDER, f"{i}.pickle.part")
+    partial.write_bytes(pickle.dumps(reports, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(partial, Path(_FOLDER, f"{i}.pickle"))
+    return i
