@@ -120,9 +120,11 @@ def _init_worker(root: str, shapes: str, engine: Engine, record_checks: bool, ch
     """Each worker loads the cached knowledge graph (tens of ms) and the shapes once."""
     global _WORKER, _CHUNKS, _CLAIMS, _FOLDER
     from .resources import DataPaths
+    from .sandbox import deny_network
     from .store import load_graph
     from .validate import Validator, settle
 
+    deny_network()  # declarations are untrusted: nothing a worker parses may make it fetch
     _WORKER = Validator(load_graph(paths=DataPaths(Path(root))), engine=engine, shapes_dir=Path(shapes),
                         record_checks=record_checks)
     _CHUNKS, _CLAIMS, _FOLDER = chunks, _Claims(front, back), folder

@@ -87,7 +87,7 @@ def quality_findings(kg: KnowledgeGraph) -> tuple[list[Finding], list[str]]:
         if not q.name.startswith("qc/"):
             continue
         names.append(q.name)
-        result = run_sparql(kg.store, q.text, max_rows=50)
+        result = run_sparql(kg.store, q.text, max_rows=50, trusted=True)
         for row in result.rows:
             cells = ", ".join(compact(t) for t in row if t is not None)
             findings.append(Finding(q.name, f"{q.title}: {cells}"))

@@ -105,11 +105,27 @@ def _emit_result(result: object, fmt: str, output: str | None) -> None:
     _write(render(result, fmt), output)
 
 
+def _utf8(data: bytes, source: str) -> str:
+    """A query text; a byte-order mark is dropped, bytes that are not UTF-8 are an :class:`InputError`."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source}: not UTF-8 (byte {exc.start + 1}); SPARQL queries are UTF-8 text") from None
+
+
+def _no_network() -> None:
+    """Commands that read untrusted queries or data run without network access (:mod:`emskg.sandbox`)."""
+    from .sandbox import deny_network
+
+    deny_network()
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from .queries import get_query, run_named_query
     from .store import load_graph
 
     get_query(args.name)  # unknown names fail before the graph is loaded
+    _no_network()
     kg = load_graph(read_only=True)
     result = run_named_query(kg.store, args.name, _params(args.param))
     _emit_result(result, args.format, args.output)
@@ -120,12 +136,13 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     from .sparql import run_sparql
     from .store import load_graph
 
+    _no_network()
     text = args.query
     if text == "-":
-        text = sys.stdin.read()
+        text = _utf8(sys.stdin.buffer.read(), "standard input")
     elif text.endswith((".rq", ".sparql")) or (len(text) < 4096 and "{" not in text and Path(text).is_file()):
         try:
-            text = Path(text).read_text(encoding="utf-8")
+            text = _utf8(Path(text).read_bytes(), args.query)
         except OSError as exc:
             raise InputError(f"{args.query}: cannot read ({exc.strerror})") from None
     kg = load_graph(read_only=True)

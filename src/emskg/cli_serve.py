@@ -15,6 +15,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .api import create_app
+    from .http_protocol import ConnectionLimits, guarded_protocol
     from .settings import Settings
 
     try:
@@ -25,9 +26,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from .errors import InputError
 
         raise InputError(str(exc)) from None
-    # One uvicorn process; parallelism comes from the query worker pool, not from uvicorn workers.
+    limits = ConnectionLimits(header_timeout=settings.header_timeout, idle_timeout=settings.idle_timeout,
+                              max_url_bytes=settings.max_url_bytes, max_header_bytes=settings.max_header_bytes,
+                              max_headers=settings.max_headers, max_connections=settings.max_connections,
+                              max_inflight=settings.max_inflight)
+    # One uvicorn process; parallelism comes from the query worker pool, not from uvicorn workers. The
+    # connection layer (timeouts, header bounds, request and connection caps) is emskg's protocol class.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
-                server_header=False, limit_concurrency=256, timeout_keep_alive=5,
+                server_header=False, timeout_keep_alive=5, http=guarded_protocol(limits),
                 proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips)
     return 0
 

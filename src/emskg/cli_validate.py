@@ -50,10 +50,12 @@ def _jobs(text: str) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .cli import _write
+    from .sandbox import deny_network
     from .store import load_graph
     from .validate import Validator, settle
     from .validate_report import render
 
+    deny_network()  # declarations are untrusted: no parser or engine may fetch what they name
     validator = Validator(load_graph(), engine=args.engine, record_checks=args.format == "junit")
     settle()
     report = validator.validate_files(args.files, jobs=args.jobs)

@@ -88,7 +88,7 @@ class Context:
 def _named_result(ctx: Context, name: str, params: Mapping[str, str], max_rows: int) -> QueryResult:
     query = ctx.catalog.get(name)
     text, subs = bind_params(query, params, ctx.resolver)
-    return run_sparql(ctx.kg.store, text, substitutions=subs, max_rows=max_rows)
+    return run_sparql(ctx.kg.store, text, substitutions=subs, max_rows=max_rows, trusted=True)
 
 
 def _sparql_result(ctx: Context, text: str, max_rows: int, default_graphs: list[str] | None = None,
@@ -104,9 +104,18 @@ def _rendered(result: QueryResult, fmt: str) -> Rendered:
     return Rendered(body.encode() if isinstance(body, str) else body, fmt, result.kind, count, result.truncated)
 
 
-def job_sparql(ctx: Context, text: str, fmt: str, max_rows: int, default_graphs: list[str] | None = None,
-               named_graphs: list[str] | None = None) -> Rendered:
-    return _rendered(_sparql_result(ctx, text, max_rows, default_graphs, named_graphs), fmt)
+def job_sparql(ctx: Context, text: str, fmts: tuple[str | None, str | None], max_rows: int,
+               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+               refusals: tuple[str, str] = ("", "")) -> Rendered:
+    """``fmts``: the negotiated (SELECT/ASK, CONSTRUCT/DESCRIBE) formats; the result's kind picks one
+    (None: the client accepts no format for that kind: 406 with the negotiation's ``refusals``)."""
+    result = _sparql_result(ctx, text, max_rows, default_graphs, named_graphs)
+    fmt = fmts[1] if result.kind == "graph" else fmts[0]
+    if fmt is None:
+        what = "CONSTRUCT/DESCRIBE" if result.kind == "graph" else "SELECT/ASK"
+        refusal = refusals[1] if result.kind == "graph" else refusals[0]
+        raise HttpError(refusal or f"none of the accepted types fits a {what} result", 406)
+    return _rendered(result, fmt)
 
 
 def job_named(ctx: Context, name: str, params: dict[str, str], fmt: str, max_rows: int) -> Rendered:

@@ -8,10 +8,19 @@ cut off at the limit — so no endpoint can be made to buffer more than ``max_bo
 from __future__ import annotations
 
 import json
+import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["BodyLimitMiddleware", "SecurityHeadersMiddleware", "HeadAsGetMiddleware"]
+
+log = logging.getLogger("emskg.http")
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else "?"
+
 
 #: Pages load scripts, styles and images only from this server; nothing is framed or fetched elsewhere.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -52,8 +61,8 @@ class BodyLimitMiddleware:
         more = True
         while more:
             message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                await self.app(scope, _replay([message], receive), send)
+            if message["type"] != "http.request":  # the client went away mid-body: nothing to answer
+                log.info("client %s went away while sending %s %s", _client(scope), scope.get("method"), scope.get("path"))
                 return
             chunk = message.get("body", b"")
             size += len(chunk)

@@ -194,15 +194,17 @@ class TermResolver:
         return index
 
     def expand(self, value: str) -> ox.NamedNode | None:
-        """A full IRI for ``<iri>``, ``http(s)://...`` or a known CURIE; else None."""
+        """A full IRI for ``<iri>``, ``http(s)://...`` or a known CURIE; else None.
+
+        Raises :class:`ParameterError` for IRI-shaped text that is not a valid IRI."""
         v = value.strip()
         if v.startswith("<") and v.endswith(">"):
             v = v[1:-1]
         if re.match(r"^(https?|urn|file):", v):
-            return ox.NamedNode(v)
+            return _iri(v, value)
         prefix, sep, local = v.partition(":")
         if sep and prefix in PREFIXES and " " not in local:
-            return ox.NamedNode(PREFIXES[prefix] + local)
+            return _iri(PREFIXES[prefix] + local, value)
         return None
 
     def is_a(self, term: ox.NamedNode, cls: ox.NamedNode) -> bool:
@@ -227,6 +229,14 @@ class TermResolver:
         hint = f" (did you mean: {', '.join(close)}?)" if close else ""
         kind = _curie(cls) if cls is not None else "term"
         raise ParameterError(f"{what}: no {kind} named {value!r} in the knowledge graph{hint}")
+
+
+def _iri(text: str, given: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(text)
+    except ValueError:
+        shown = given if len(given) <= 80 else given[:77] + "..."
+        raise ParameterError(f"{shown!r} is not a valid IRI") from None
 
 
 def _curie(t: ox.NamedNode) -> str:
@@ -280,4 +290,4 @@ def run_named_query(store: ox.Store, name: str, params: Mapping[str, str] | None
     """Run a named query with parameters given as people type them."""
     query = get_query(name)
     text, subs = bind_params(query, params or {}, resolver or TermResolver(store))
-    return run_sparql(store, text, substitutions=subs, max_rows=max_rows)
+    return run_sparql(store, text, substitutions=subs, max_rows=max_rows, trusted=True)

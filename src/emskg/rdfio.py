@@ -73,6 +73,7 @@ PREFIXES: dict[str, str] = {
     "sh": "http://www.w3.org/ns/shacl#",
 }
 
+_BOM = b"\xef\xbb\xbf"
 _POSITION = re.compile(r"\(?line (\d+)(?: (?:column|between columns) (\d+)(?: and \d+)?)?\)?", re.I)
 
 
@@ -97,6 +98,8 @@ def format_for(name: str | None = None, path: str | Path | None = None, media_ty
 
 def parse_bytes(data: bytes, fmt: ox.RdfFormat, source: str = "<input>", base_iri: str | None = None) -> list[Triple]:
     """Parse ``data``; syntax errors become :class:`RdfSyntaxError` naming ``source`` and the line."""
+    if data.startswith(_BOM) and fmt is not ox.RdfFormat.RDF_XML:
+        data = data[len(_BOM):]  # editors on Windows write one; Turtle and JSON-LD parsers reject it
     try:
         quads = ox.parse(data, format=fmt, base_iri=base_iri, rename_blank_nodes=True)
         return [(q.subject, q.predicate, q.object) for q in quads]

@@ -7,7 +7,7 @@ and the serialisation — the bulk of a request's cost — for dashboards and sp
 the same questions over and over.
 
 Rules: only ``GET`` (and ``HEAD``-free) requests under the configured path prefixes; only ``200``
-responses; the key is the path, the query string and the Accept header; requests with
+responses; the key is the path and a 16-byte digest of the query string and Accept header; requests with
 ``Authorization`` or ``Cache-Control: no-cache`` bypass it (the latter is how a client — or a
 benchmark — forces a fresh evaluation); total size is bounded (LRU by bytes). A ``version()``
 callable joins the key so that an edited named query is never answered from a stale entry.
@@ -16,6 +16,7 @@ Responses carry ``X-EMSKG-Cache: hit`` or ``miss``.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ResponseCache", "ResponseCacheMiddleware"]
 
-Key = tuple[str, bytes, bytes, object]
+Key = tuple[str, bytes, object]
 Entry = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
@@ -89,7 +90,9 @@ class ResponseCacheMiddleware:
                 return None
             if name == b"accept":
                 accept = value
-        return (scope["path"], scope.get("query_string", b""), accept, self.version())
+        # The query string can be a 16 KiB query: keep its digest, not the text, so keys cost bytes, not KiB.
+        digest = hashlib.blake2b(scope.get("query_string", b"") + b"\0" + accept, digest_size=16).digest()
+        return (scope["path"], digest, self.version())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self._key(scope)

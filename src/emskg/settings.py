@@ -28,6 +28,13 @@ ENV_VARS: dict[str, str] = {
     "EMSKG_VALIDATE_TOKEN": "validate_token",
     "EMSKG_PUBLIC_URL": "public_url",
     "EMSKG_RESPONSE_CACHE_MB": "response_cache_mb",
+    "EMSKG_HEADER_TIMEOUT": "header_timeout",
+    "EMSKG_IDLE_TIMEOUT": "idle_timeout",
+    "EMSKG_MAX_URL": "max_url_bytes",
+    "EMSKG_MAX_HEADER_BYTES": "max_header_bytes",
+    "EMSKG_MAX_HEADERS": "max_headers",
+    "EMSKG_MAX_CONNECTIONS": "max_connections",
+    "EMSKG_MAX_INFLIGHT": "max_inflight",
 }
 
 
@@ -61,6 +68,18 @@ class Settings:
     public_url: str | None = None
     #: Memory for cached query responses (the graph is static while the server runs); 0 turns it off.
     response_cache_mb: int = 64
+    #: Seconds a client has to send a complete request header (from connecting, or after a response): 408 beyond.
+    header_timeout: float = 10.0
+    #: Seconds without a byte while a request body is expected before the connection is closed.
+    idle_timeout: float = 5.0
+    #: Longest request target (path and query string) in bytes: 414 beyond (long queries go by POST).
+    max_url_bytes: int = 16_384
+    #: Largest header block in bytes, and most header fields: 431 beyond.
+    max_header_bytes: int = 32_768
+    max_headers: int = 100
+    #: Open connections at most (more are answered 503 and closed), and requests handled at once (503 beyond).
+    max_connections: int = 1024
+    max_inflight: int = 256
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -71,6 +90,10 @@ class Settings:
             raise ValueError("response_cache_mb must not be negative")
         if self.max_rows < 1 or self.max_body_bytes < 1:
             raise ValueError("max_rows and max_body_bytes must be positive")
+        if self.header_timeout <= 0 or self.idle_timeout <= 0:
+            raise ValueError("header_timeout and idle_timeout must be positive")
+        if min(self.max_url_bytes, self.max_header_bytes, self.max_headers, self.max_connections, self.max_inflight) < 1:
+            raise ValueError("request and connection limits must be positive")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -3,8 +3,9 @@
 The store is pyoxigraph (40–70x faster than rdflib's engine on this graph). pyoxigraph will follow
 ``SERVICE <url>`` over HTTP, and a store object accepts updates, so every query text passes
 :func:`guard` first: SERVICE and SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) are refused before
-anything runs. The guard tokenises the query (comments, strings and IRIs cannot hide or fake a
-keyword), so ``?service`` or ``"LOAD"`` are fine.
+anything runs, decided by SPARQL's own terminals and grammar (:mod:`emskg.sparql_guard`), so
+``?service`` or ``"LOAD"`` are fine; the processes that run queries cannot open network sockets
+anyway (:mod:`emskg.sandbox`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Literal as TLiteral
 
 import pyoxigraph as ox
 
-from .errors import ForbiddenQueryError, QueryError
+from .errors import QueryError
 from .rdfio import PREFIXES, Triple
+from .sparql_guard import TOKENS, check, engine_refusal, scan
 
 __all__ = ["QueryResult", "Term", "guard", "bind_values", "bind_rows", "query_form", "run_sparql", "DEFAULT_PREFIXES"]
 
@@ -26,33 +28,16 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 DEFAULT_PREFIXES = PREFIXES
 
-_TOKENS = re.compile(
-    r'''(?P<comment>\#[^\n]*)
-      | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-      | (?P<iri><[^<>"{}|^`\\\s]*>)
-      | (?P<var>[?$][\w]+)
-      | (?P<word>[A-Za-z_][\w.-]*(?::[\w.%-]*)?|:[\w.%-]*)
-    ''',
-    re.X,
-)
-_UPDATE_KEYWORDS = frozenset(["INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"])
-_QUERY_FORMS = frozenset(["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"])
+_TOKENS = TOKENS  # SPARQL's terminals, shared with the guard (linear: every pattern is possessive)
 
 
-@lru_cache(maxsize=1024)
-def guard(query: str) -> None:
-    """Refuse SERVICE and SPARQL Update; a read-only store must never change or fetch.
+def guard(query: str, *, trusted: bool = False) -> None:
+    """Refuse SERVICE and SPARQL Update, bound length and nesting: see :mod:`emskg.sparql_guard`.
 
-    Memoised on the text: named queries and dashboards send the same text again and again."""
-    for m in _TOKENS.finditer(query):
-        word = m.group("word")
-        if not word or ":" in word:
-            continue
-        upper = word.upper()
-        if upper == "SERVICE":
-            raise ForbiddenQueryError("SERVICE is not allowed: emskg never fetches remote data")
-        if upper in _UPDATE_KEYWORDS:
-            raise ForbiddenQueryError(f"SPARQL Update ({upper}) is not allowed: the knowledge graph is read-only")
+    ``trusted`` (texts emskg wrote itself: named queries with parameters bound as validated terms)
+    skips the full-grammar parse. Raises :class:`ForbiddenQueryError` or :class:`QueryError`.
+    """
+    check(query, parse=not trusted)
 
 
 _SKIP = re.compile(
@@ -161,12 +146,12 @@ def _where_brace(query: str) -> int:
 
 
 def query_form(query: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword outside comments and strings."""
-    for m in _TOKENS.finditer(query):
-        word = m.group("word")
-        if word and word.upper() in _QUERY_FORMS:
-            return word.upper()
-    return None
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword outside comments and strings
+    (None when there is none, or the text does not scan: the engine then reports the error)."""
+    try:
+        return scan(query).form
+    except QueryError:
+        return None
 
 
 @dataclass
@@ -201,15 +186,19 @@ def run_sparql(
     prefixes: Mapping[str, str] | None = DEFAULT_PREFIXES,
     default_graph: Sequence[ox.NamedNode] | None = None,
     named_graphs: Sequence[ox.NamedNode] | None = None,
+    trusted: bool = False,
 ) -> QueryResult:
     """Run a read-only query; the emskg prefixes are predeclared so ``ems:`` and ``kb:`` just work.
 
     ``substitutions`` pre-bind variables (see :func:`bind_values`); ``max_rows`` bounds what is
     materialised (``truncated`` tells when more existed). ``default_graph`` / ``named_graphs`` set
     the dataset as the SPARQL protocol's ``default-graph-uri`` / ``named-graph-uri`` do (by
-    default: the inferred graph, and every named graph).
+    default: the inferred graph, and every named graph). ``trusted``: see :func:`guard`.
+
+    Raises :class:`ForbiddenQueryError` (SERVICE, update — also when the network sandbox stopped
+    the engine's fetch) and :class:`QueryError` (syntax, bounds, evaluation errors).
     """
-    guard(query)
+    guard(query, trusted=trusted)
     if substitutions:
         query = bind_values(query, substitutions)
     # Declared in the text, on the query's first line (so reported line numbers stay right): measured
@@ -223,7 +212,7 @@ def run_sparql(
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {_relocate(_first_line(exc), len(prologue))}") from None
     except (OSError, ValueError, RuntimeError) as exc:
-        raise QueryError(f"query failed: {_first_line(exc)}") from None
+        raise engine_refusal(exc) or QueryError(f"query failed: {_first_line(exc)}") from None
     try:
         if isinstance(result, (bool, ox.QueryBoolean)):
             return QueryResult("ask", boolean=bool(result))
@@ -246,7 +235,7 @@ def run_sparql(
             triples.append((t.subject, t.predicate, t.object))
         return QueryResult("graph", triples=triples, truncated=truncated)
     except (OSError, ValueError, RuntimeError, SyntaxError) as exc:  # evaluation errors surface lazily
-        raise QueryError(f"query failed: {_first_line(exc)}") from None
+        raise engine_refusal(exc) or QueryError(f"query failed: {_first_line(exc)}") from None
 
 
 @lru_cache(maxsize=8)

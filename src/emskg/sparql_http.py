@@ -25,7 +25,7 @@ from .api_models import ErrorBody
 from .http_common import GraphStats, ServerState, format_values, media_type_of, rendered_response, state
 from .http_status import HttpError
 from .jobs import Rendered
-from .negotiate import DESCRIPTION_OFFERS, GRAPH_OFFERS, SELECT_OFFERS, content_type, negotiate
+from .negotiate import DESCRIPTION_OFFERS, GRAPH_OFFERS, SELECT_OFFERS, Offer, content_type, negotiate
 from .rdfio import FORMATS, PREFIXES
 from .sparql import query_form
 
@@ -70,15 +70,32 @@ def _graph_iris(values: list[str]) -> list[str]:
     return values
 
 
+def _offer(offers: tuple[Offer, ...], request: Request, extra: list[tuple[str, str]], kind: str) -> Offer | HttpError:
+    try:
+        return negotiate(offers, request.headers.get("accept"), format_values(request, extra), kind)
+    except HttpError as exc:  # may still be fine: the query's form decides which one counts
+        return exc
+
+
 def _answer(request: Request, query: str, default_graphs: list[str], named_graphs: list[str],
             extra_format: list[tuple[str, str]]) -> Response:
-    """Negotiate, run on a worker, respond (blocking)."""
+    """Negotiate, run on a worker, respond (blocking).
+
+    The formats for both result kinds are negotiated here and the worker picks the one that fits
+    the query's form: the server process never scans the query text, so no text — however long or
+    hostile — holds it up outside the worker's deadline.
+    """
     st = state(request)
-    kind = result_kind(query)
-    offer = negotiate(GRAPH_OFFERS if kind == "graph" else SELECT_OFFERS, request.headers.get("accept"),
-                      format_values(request, extra_format), kind)
-    result: Rendered = st.run("sparql", query, offer.fmt, st.settings.max_rows,
-                              _graph_iris(default_graphs) or None, _graph_iris(named_graphs) or None)
+    select = _offer(SELECT_OFFERS, request, extra_format, "select")
+    graph = _offer(GRAPH_OFFERS, request, extra_format, "graph")
+    if isinstance(select, HttpError) and isinstance(graph, HttpError):
+        raise select
+    fmts = (None if isinstance(select, HttpError) else select.fmt, None if isinstance(graph, HttpError) else graph.fmt)
+    refusals = (select.message if isinstance(select, HttpError) else "", graph.message if isinstance(graph, HttpError) else "")
+    result: Rendered = st.run("sparql", query, fmts, st.settings.max_rows,
+                              _graph_iris(default_graphs) or None, _graph_iris(named_graphs) or None, refusals)
+    offer = graph if result.kind == "graph" else select
+    assert isinstance(offer, Offer)  # the worker refuses a kind without an acceptable format (406)
     return rendered_response(result, offer)
 
 

@@ -48,9 +48,28 @@ class ServiceBusy(HttpError):
 
 
 class WorkerCrashed(HttpError):
-    def __init__(self) -> None:
-        super().__init__("the query was aborted (it needed more memory than a worker may use)", 503,
-                         {"Retry-After": "1"})
+    """A worker died while running a job; the message says how (signal or exit status)."""
+
+    def __init__(self, exitcode: int | None = None) -> None:
+        super().__init__(f"the query was aborted: {_death(exitcode)}", 503, {"Retry-After": "1"})
+
+
+def _death(exitcode: int | None) -> str:
+    """How a worker process ended, in words, from its exit code (negative: the signal that killed it)."""
+    if exitcode is None:
+        return "the query worker stopped answering"
+    if exitcode >= 0:
+        return f"the query worker exited with status {exitcode}"
+    try:
+        name = signal.Signals(-exitcode).name
+    except ValueError:
+        name = f"signal {-exitcode}"
+    if name == "SIGKILL":
+        return "the query worker was killed (SIGKILL) while running it"
+    if name in ("SIGABRT", "SIGSEGV", "SIGBUS"):
+        return (f"the query worker crashed ({name}); the query needed more memory or stack than a worker "
+                "may use")
+    return f"the query worker was stopped by {name}"
 
 
 # --- the worker process ------------------------------------------------------------------------
@@ -79,6 +98,9 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool) -> None:
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from .sandbox import deny_network
+
+    deny_network()  # no query, however it gets past the guard, can open a connection from here
     from . import jobs
 
     try:
@@ -98,7 +120,7 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool) -> None:
         try:
             conn.send(("ok", jobs.dispatch(ctx, name, args)))
         except MemoryError:
-            conn.send(("error", 503, "the query needed more memory than a worker may use"))
+            conn.send(("error", 503, "the query was aborted: it needed more memory than a worker may use"))
         except Exception as exc:  # noqa: BLE001 - every error becomes a status and one line
             status = http_status(exc)
             if status >= 500:
@@ -235,9 +257,11 @@ class WorkerPool:
                 raise QueryTimeout(limit)
             reply = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
-            log.warning("worker %s died running %s; replacing it", worker.process.pid, job)
+            worker.process.join(timeout=2)
+            exitcode = worker.process.exitcode
+            log.warning("worker %s died running %s (%s); replacing it", worker.process.pid, job, _death(exitcode))
             self._replace(worker)
-            raise WorkerCrashed() from None
+            raise WorkerCrashed(exitcode) from None
         self._idle.put(worker)
         if reply[0] == "ok":
             return reply[1]
