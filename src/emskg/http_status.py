@@ -42,7 +42,7 @@ def http_status(exc: BaseException) -> int:
 
 def sanitize(message: str) -> str:
     """One short line with no server file paths or control characters, safe to send to anyone."""
-    text = _CONTROL.sub(" ", message)
+    text = _CONTROL.sub(" ", message[: _MAX_MESSAGE * 8])  # regexes only ever see a bounded text
     text = _PATH.sub(r"\1", text)
     text = " ".join(text.split())
     if len(text) > _MAX_MESSAGE:
