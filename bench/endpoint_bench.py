@@ -163,14 +163,25 @@ def _ms(text: str) -> float:
 
 
 def wrk(url: str, connections: int, seconds: int, accept: str, *headers: str) -> LoadResult:
+    """One bounded wrk run; raises RuntimeError with wrk's own words when it measured nothing (a
+    server that died or never listened), so a caller can tell the reason in one line."""
     threads = min(2, connections)
     extra = [arg for h in headers for arg in ("-H", h)]
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
-                          "-H", f"Accept: {accept}", *extra, url], capture_output=True, text=True, timeout=seconds + 30).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    done = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
+                           "-H", f"Accept: {accept}", *extra, url], capture_output=True, text=True, timeout=seconds + 30)
+    out = done.stdout
+
+    def field(pattern: str) -> str:
+        m = re.search(pattern, out, re.M)
+        if m is None:  # e.g. "unable to connect to 127.0.0.1:PORT Connection refused"
+            said = _last_line(done.stderr + "\n" + out)
+            raise RuntimeError(f"wrk reported no figures: {said}")
+        return m.group(1)
+
+    rps = float(field(r"Requests/sec:\s+([\d.]+)"))
+    p50 = _ms(field(r"^\s+50%\s+(\S+)"))
+    p99 = _ms(field(r"^\s+99%\s+(\S+)"))
+    requests = int(field(r"(\d+) requests in"))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(g) for g in sock.groups()) if sock else 0)
@@ -271,7 +282,7 @@ def _peer_step(url: str | None, note: str, connections: int, seconds: int,
     try:
         into.append(_measure(PEER, url, JSON_RESULTS, (), connections, seconds))
         return url, note
-    except (AttributeError, OSError, subprocess.SubprocessError, ValueError) as exc:
+    except (RuntimeError, OSError, subprocess.SubprocessError, ValueError) as exc:
         note = f"Oxigraph server not measured: a wrk run against it failed ({exc})"
         print(f"bench: {note}", file=sys.stderr, flush=True)
         return None, note
