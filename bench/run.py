@@ -92,6 +92,7 @@ def main() -> int:
     kg = load_graph()
     figures: dict[str, Any] = {}
     sizes: tuple[int, ...]
+    levels: tuple[int, ...]
     if args.smoke:
         sizes, sample, limit, repeat, seconds, levels, big = (50, 200), 2, 10.0, 3, 1, (1, 32), 200
     else:
