@@ -26,3 +26,8 @@ def test_benchmark_smoke_run() -> None:
     assert "Violation sets on the sample: **identical**" in out  # emskg finds what the naive pipeline finds
     assert "| endpoint errors | 0 | met |" in out  # no failed request under load
     assert "rdflib fails" in out or "x |" in out  # the rdflib comparison ran
+    # The raw query's peer, Oxigraph's own server (the `oxigraph` binary of the test extras), ran in
+    # the same run with the same answer: its rows, the comparison table and the goals line are there.
+    assert "| Oxigraph server, raw query | 32 |" in out, out[out.find("## Endpoint"):][:3000]
+    assert "### Raw query beside Oxigraph's own server" in out
+    assert "| raw /sparql query beside Oxigraph's own server at concurrency 32 | Oxigraph " in out
