@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -419,3 +419,57 @@ def busiest_child(pid: int, sample: float = 0.6) -> int | None:
 def sigkill(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
+
+
+# --- attacks in flight ----------------------------------------------------------------------------
+
+HALF_HEADER = b"GET /health HTTP/1.1\r\nHost: x\r\n"  # no final blank line: the request never ends
+
+
+@contextlib.contextmanager
+def open_sockets(port: int, n: int, first_bytes: bytes) -> Iterator[list[socket.socket]]:
+    """``n`` connections that each send ``first_bytes`` and then nothing; all closed on exit."""
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(n):
+            try:
+                s = connect(port, timeout=5)
+            except OSError:
+                break  # the server (or the OS backlog) refuses more: fine, fewer attackers
+            socks.append(s)
+            if first_bytes:
+                with contextlib.suppress(OSError):
+                    s.sendall(first_bytes)
+        yield socks
+    finally:
+        for s in socks:
+            with contextlib.suppress(OSError):
+                s.close()
+
+
+def health_while(server: SecServer, request: Callable[[], httpx.Response]) -> tuple[httpx.Response, float | None]:
+    """Run ``request`` in a thread; while it is in flight, time one /health. Returns (answer, health seconds)."""
+    box: dict[str, object] = {}
+
+    def go() -> None:
+        try:
+            box["r"] = request()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            box["exc"] = exc
+
+    t = threading.Thread(target=go, daemon=True)
+    t.start()
+    time.sleep(0.3)
+    health_seconds: float | None = None
+    if t.is_alive():
+        t0 = time.monotonic()
+        try:
+            if server.health(timeout=3).status_code == 200:
+                health_seconds = time.monotonic() - t0
+        except httpx.HTTPError:
+            health_seconds = None
+    else:
+        health_seconds = 0.0  # answered before /health could be tried: nothing stalled
+    t.join(timeout=20)
+    assert "r" in box, box.get("exc", "the request did not finish within 20 s")
+    return box["r"], health_seconds  # type: ignore[return-value]

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
 from security.live import EXAMPLE_JSONLD, EXAMPLE_TTL, NO_CACHE, ROOT, TOKEN, CountingListener, SecServer

@@ -9,7 +9,6 @@ answering afterwards and its log gains no traceback.
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 
@@ -23,6 +22,7 @@ from security.live import (
     SecServer,
     cli_one_line_error,
     connect,
+    health_while,
     json_error,
     raw_exchange,
     read_response,
@@ -60,34 +60,6 @@ def test_bad_iri_parameter_cli_exit_2(run_cli: Callable[..., subprocess.Complete
 
 # --- a quadratic scan ----------------------------------------------------------------------------
 
-def _health_while(server: SecServer, request: Callable[[], httpx.Response]) -> tuple[httpx.Response, float | None]:
-    """Run ``request`` in a thread; while it is in flight, time one /health. Returns (answer, health seconds)."""
-    box: dict[str, object] = {}
-
-    def go() -> None:
-        try:
-            box["r"] = request()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            box["exc"] = exc
-
-    t = threading.Thread(target=go, daemon=True)
-    t.start()
-    time.sleep(0.3)
-    health_seconds: float | None = None
-    if t.is_alive():
-        t0 = time.monotonic()
-        try:
-            if server.health(timeout=3).status_code == 200:
-                health_seconds = time.monotonic() - t0
-        except httpx.HTTPError:
-            health_seconds = None
-    else:
-        health_seconds = 0.0  # answered before /health could be tried: nothing stalled
-    t.join(timeout=20)
-    assert "r" in box, box.get("exc", "the request did not finish within 20 s")
-    return box["r"], health_seconds  # type: ignore[return-value]
-
-
 @pytest.mark.slow
 def test_million_byte_escaped_quotes_answered_quickly(private_server: SecServer) -> None:
     """Attack: ``POST /sparql`` (application/sparql-query) with ``"`` + ``\\"`` x 500,000 (~1,000,000
@@ -96,7 +68,7 @@ def test_million_byte_escaped_quotes_answered_quickly(private_server: SecServer)
     the GIL for hours.)"""
     body = b'"' + b'\\"' * 500_000
     t0 = time.monotonic()
-    r, health = _health_while(private_server, lambda: httpx.post(
+    r, health = health_while(private_server, lambda: httpx.post(
         private_server.base + "/sparql", content=body, headers={"Content-Type": "application/sparql-query"}, timeout=15))
     assert time.monotonic() - t0 < 16
     assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])

@@ -6,39 +6,15 @@ socket the tests open has a timeout and is closed at the end.
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from security.live import NO_CACHE, SecServer, closed_by_server, connect
+from security.live import HALF_HEADER, NO_CACHE, SecServer, closed_by_server, connect, open_sockets
 
 SLOW_SOCKETS = 300
-HALF_HEADER = b"GET /health HTTP/1.1\r\nHost: x\r\n"  # no final blank line: the request never ends
-
-
-@contextlib.contextmanager
-def open_sockets(port: int, n: int, first_bytes: bytes) -> Iterator[list[socket.socket]]:
-    """``n`` connections that each send ``first_bytes`` and then nothing; all closed on exit."""
-    socks: list[socket.socket] = []
-    try:
-        for _ in range(n):
-            try:
-                s = connect(port, timeout=5)
-            except OSError:
-                break  # the server (or the OS backlog) refuses more: fine, fewer attackers
-            socks.append(s)
-            if first_bytes:
-                with contextlib.suppress(OSError):
-                    s.sendall(first_bytes)
-        yield socks
-    finally:
-        for s in socks:
-            with contextlib.suppress(OSError):
-                s.close()
 
 
 @pytest.mark.slow
