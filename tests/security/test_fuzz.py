@@ -111,8 +111,24 @@ ATTACK_FRAGMENTS = [
 JOINERS = [" ", ".", " . ", ";", " ; ", "}", "{", "\n", "# c\n", "#\n", ",", "\t", "", " }\n"]
 
 
+TERMS = ["true", "false", "1", "1.5", "x:", "x:a", '"s"', "'s'", "<urn:a>", "?o", "[]", "()", "ems:Plan"]
+PUNCTUATION = [".", " .", ";", " ;", ",", "", "\n", "#c\n", "\t.", ".#c\n"]
+
+
+@st.composite
+def service_after_a_term(draw: st.DrawFn) -> str:
+    """A triple ending in a term, punctuation SPARQL may glue to it, then SERVICE in random case."""
+    keyword = "".join(c.upper() if draw(st.booleans()) else c.lower() for c in "service")
+    silent = draw(st.sampled_from(["", " SILENT", " silent"]))
+    glue = draw(st.sampled_from(PUNCTUATION))
+    return (f"PREFIX x: <http://e/> SELECT * WHERE {{ ?s ?p {draw(st.sampled_from(TERMS))}{glue}"
+            f"{keyword}{silent} <{URL}> {{ ?a ?b ?c }} }}")
+
+
 @st.composite
 def query_texts(draw: st.DrawFn) -> str:
+    if draw(st.integers(0, 3)) == 0:
+        return draw(service_after_a_term())
     base = draw(st.sampled_from(NAMED_TEXTS))
     pieces = draw(st.lists(st.sampled_from(ATTACK_FRAGMENTS + ["<<BASE>>"]), min_size=1, max_size=8))
     joiners = draw(st.lists(st.sampled_from(JOINERS), min_size=len(pieces), max_size=len(pieces)))

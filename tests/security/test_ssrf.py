@@ -233,7 +233,7 @@ def test_validate_never_fetches_owl_imports_over_http(client: httpx.Client, list
     assert listener.connections == 0, listener.requests
 
 
-@pytest.mark.parametrize("engine", [None, "reference"])
+@pytest.mark.parametrize("engine", [None, pytest.param("reference", marks=pytest.mark.slow)])
 def test_cli_validate_never_fetches_a_jsonld_context(run_cli: Callable[..., subprocess.CompletedProcess[str]],
                                                      listener: CountingListener, tmp_path: Path,
                                                      engine: str | None) -> None:
