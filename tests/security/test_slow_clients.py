@@ -37,12 +37,14 @@ def test_slow_headers_are_cut_off_and_others_are_served(sec_server: SecServer) -
     assert not still_open, f"{len(still_open)} of {len(socks)} slow connections still open after 10 s"
 
 
+@pytest.mark.slow
 def test_idle_connection_is_closed(sec_server: SecServer) -> None:
     """Attack: a connection that sends nothing at all. Expected: the server closes it within 10 s."""
     with connect(sec_server.port, timeout=12) as s:
         assert closed_by_server(s, 10), "an idle connection was kept open for 10 s"
 
 
+@pytest.mark.slow
 def test_body_that_stops_midway_is_dropped(sec_server: SecServer, new_log: Callable[[], str]) -> None:
     """Attack: ``POST /sparql`` announcing Content-Length 1000 that sends 10 body bytes and waits (a lying
     Content-Length, larger than the body). Expected: the connection is dropped within 10 s (a 408 first is
@@ -55,6 +57,7 @@ def test_body_that_stops_midway_is_dropped(sec_server: SecServer, new_log: Calla
     assert "Traceback" not in new_log()
 
 
+@pytest.mark.slow
 def test_keep_alive_connection_is_closed_after_idling(sec_server: SecServer) -> None:
     """Attack: one complete request on a keep-alive connection, then silence.
     Expected: the server closes the idle connection within 10 s."""
