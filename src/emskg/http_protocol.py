@@ -6,7 +6,8 @@ slot), and answers its own refusals in plain text. :func:`guarded_protocol` retu
 adds, per connection:
 
 * a **header deadline**: the request line and headers must arrive within ``header_timeout``
-  seconds of the connection opening (or of the previous response); otherwise 408 and close;
+  seconds of the connection opening (or, on a kept-alive connection, of the request's first byte);
+  otherwise 408 and close (a connection that sent nothing is closed without an answer);
 * an **idle deadline** while a body is expected: no byte for ``idle_timeout`` seconds closes it;
 * **sizes**: the request target over ``max_url_bytes`` is 414; header lines over
   ``max_header_bytes`` in all, or more than ``max_headers`` of them, are 431 — counted on the raw
@@ -87,7 +88,7 @@ class _GuardedProtocol(HttpToolsProtocol):
                                 self.limits.max_connections)
             self._close_with(_json_response(503, "Service Unavailable", "too many open connections; retry shortly", 2))
             return
-        self._expect_headers()
+        self._expect_headers(arm=True)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_timers()
@@ -105,21 +106,30 @@ class _GuardedProtocol(HttpToolsProtocol):
             self.transport.write(response)
             self.transport.close()
 
-    def _expect_headers(self) -> None:
-        """Start waiting for the next request's header block, with its deadline."""
+    def _expect_headers(self, *, arm: bool) -> None:
+        """Start waiting for the next request's header block; ``arm``: its deadline runs from now
+        (a new connection). On a kept-alive connection the deadline starts with the request's first
+        byte; until then uvicorn's keep-alive timeout closes an idle connection quietly."""
         self._awaiting_headers = True
         self._header_bytes = self._header_count = 0
         self._oversized = False
         if self._deadline is not None:
             self._deadline.cancel()
-        self._deadline = self.loop.call_later(self.limits.header_timeout, self._header_timed_out)
+            self._deadline = None
+        if arm:
+            self._deadline = self.loop.call_later(self.limits.header_timeout, self._header_timed_out)
 
     def _header_timed_out(self) -> None:
         self._deadline = None
-        if self._awaiting_headers and not self.transport.is_closing():
-            self.logger.info("closing a connection: no complete request header within %g s", self.limits.header_timeout)
-            self._close_with(_json_response(408, "Request Timeout",
-                                            f"request header not received within {self.limits.header_timeout:g} s"))
+        if not self._awaiting_headers or self.transport.is_closing():
+            return
+        if self._header_bytes == 0:  # connected and said nothing: nobody to answer
+            self.logger.warning("DEBUG silent close")
+            self.transport.close()
+            return
+        self.logger.warning("closing a connection: no complete request header within %g s", self.limits.header_timeout)
+        self._close_with(_json_response(408, "Request Timeout",
+                                        f"request header not received within {self.limits.header_timeout:g} s"))
 
     def _idle_timed_out(self) -> None:
         self._idle = None
@@ -133,6 +143,8 @@ class _GuardedProtocol(HttpToolsProtocol):
             self._idle.cancel()
             self._idle = None
         if self._awaiting_headers:
+            if self._deadline is None:
+                self._deadline = self.loop.call_later(self.limits.header_timeout, self._header_timed_out)
             self._header_bytes += len(data)
         super().data_received(data)
         if self.transport.is_closing():
@@ -148,7 +160,7 @@ class _GuardedProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         if not self._awaiting_headers:  # a pipelined request: its header block starts now
-            self._expect_headers()
+            self._expect_headers(arm=True)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
@@ -195,7 +207,7 @@ class _GuardedProtocol(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing() and not self.pipeline:
-            self._expect_headers()
+            self._expect_headers(arm=False)
 
     def _url_message(self) -> str:
         return f"request target longer than {self.limits.max_url_bytes} bytes; send long queries with POST"

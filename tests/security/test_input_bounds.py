@@ -156,6 +156,9 @@ NESTING_BOMBS = {
     "5000 nested braces": "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
     "5000 nested parentheses": "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
 }
+#: In a URL each brace costs 3 bytes (%7B): past 16 KiB the request target itself is refused (414), so GET
+#: carries a smaller bomb that still crosses the 64-level nesting limit.
+GET_DEPTH = 1000
 
 
 @pytest.mark.parametrize("transport", ["GET", "POST"])
@@ -167,6 +170,8 @@ def test_nesting_bomb_is_400(sec_server: SecServer, client: httpx.Client, new_lo
     restarts = client.get("/health", headers=NO_CACHE).json()["workers"]["restarts"]
     text = NESTING_BOMBS[bomb]
     if transport == "GET":
+        text = text.replace("{" * 5000, "{" * GET_DEPTH).replace("}" * 5000, "}" * GET_DEPTH)
+        text = text.replace("(" * 5000, "(" * GET_DEPTH).replace(")" * 5000, ")" * GET_DEPTH)
         r = client.get("/sparql", params={"query": text}, headers=NO_CACHE)
     else:
         r = client.post("/sparql", content=text.encode(), headers={"Content-Type": "application/sparql-query"})

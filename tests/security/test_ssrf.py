@@ -90,15 +90,16 @@ _SANDBOX_PROBE = textwrap.dedent("""
     if sandbox:
         from emskg.sandbox import deny_network
         deny_network()
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(3)
-    try:
-        s.connect(("127.0.0.1", port))
-        out["connect"] = "connected"
+    try:  # the filter refuses the socket itself (EACCES), before any connect
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(3)
+        try:
+            s.connect(("127.0.0.1", port))
+            out["connect"] = "connected"
+        finally:
+            s.close()
     except BaseException as exc:
         out["connect"] = type(exc).__name__
-    finally:
-        s.close()
     import pyoxigraph
     try:
         list(pyoxigraph.Store().query("SELECT * { SERVICE <http://127.0.0.1:%d/> { ?s ?p ?o } }" % port))
