@@ -19,7 +19,7 @@ import endpoint_bench
 import queries_bench
 import validate_bench
 
-from emskg.store import load_graph
+from emskg.graph.store import load_graph
 
 
 def goals(f: dict[str, Any], smoke: bool) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emskg.store import KnowledgeGraph, load_graph
+from emskg.graph.store import KnowledgeGraph, load_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 EMSKG = [sys.executable, "-m", "emskg.cli"]
@@ -150,7 +150,7 @@ def expected_results(path: Path) -> set[tuple[str, str, str]]:
 @pytest.fixture(scope="session")
 def validator(kg: KnowledgeGraph) -> Any:
     """One fast-engine :class:`emskg.validate.Validator` for the session (as a pipeline would)."""
-    from emskg.validate import Validator
+    from emskg import Validator
 
     return Validator(kg)
 

@@ -9,14 +9,19 @@ is no" (``check`` found problems, ``validate`` found violations).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import EXIT_USAGE, EmskgError, InputError
+from .._version import __version__
+from ..core.rdfio import GRAPH_FORMATS
+from ..errors import EXIT_USAGE, EmskgError, InputError
+from ..query.formats import FORMATS as RESULT_FORMATS
+from . import serve, validate
+from ._output import write_output
 
 __all__ = ["main", "build_parser"]
 
@@ -42,26 +47,10 @@ def _params(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _write(data: str | bytes, output: str | None) -> None:
-    raw = data.encode() if isinstance(data, str) else data
-    if output and output != "-":
-        path = Path(output)
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            tmp.write_bytes(raw)
-            tmp.replace(path)  # never leave a half-written file behind
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise InputError(f"{output}: cannot write ({exc.strerror})") from None
-    else:
-        sys.stdout.buffer.write(raw)
-        sys.stdout.flush()
-
-
 # --- commands ----------------------------------------------------------------------------------
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .store import load_graph
+    from ..graph.store import load_graph
 
     kg = load_graph(rebuild=args.force)
     load_graph(read_only=True)  # make sure the on-disk form one-shot commands open exists too
@@ -72,19 +61,19 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .rdfio import format_for, serialize
-    from .store import load_graph
+    from ..core.rdfio import format_for, serialize
+    from ..graph.store import load_graph
 
     fmt = format_for(args.format or None, path=args.output if args.output != "-" else None)
     kg = load_graph()
-    _write(serialize(kg.triples(inferred=args.inferred), fmt), args.output)
+    write_output(serialize(kg.triples(inferred=args.inferred), fmt), args.output)
     return 0
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
     import json
 
-    from .queries import list_queries
+    from ..query.named import list_queries
 
     queries = list_queries(include_qc=args.qc)
     if args.format == "json":
@@ -98,16 +87,16 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def _emit_result(result: object, fmt: str, output: str | None) -> None:
-    from .results import render
-    from .sparql import QueryResult
+    from ..query.formats import render
+    from ..query.sparql import QueryResult
 
     assert isinstance(result, QueryResult)
-    _write(render(result, fmt), output)
+    write_output(render(result, fmt), output)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from .queries import get_query, run_named_query
-    from .store import load_graph
+    from ..graph.store import load_graph
+    from ..query.named import get_query, run_named_query
 
     get_query(args.name)  # unknown names fail before the graph is loaded
     kg = load_graph(read_only=True)
@@ -117,8 +106,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
-    from .sparql import run_sparql
-    from .store import load_graph
+    from ..graph.store import load_graph
+    from ..query.sparql import run_sparql
 
     text = args.query
     if text == "-":
@@ -134,7 +123,7 @@ def cmd_sparql(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import run_checks
+    from ..query.qc import run_checks
 
     report = run_checks(reasoner=not args.no_reasoner)
     for line in report.lines():
@@ -157,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="write the graph (ontology + KB [+ inferences]) to a file")
     e.add_argument("--inferred", action="store_true", help="include everything the reasoner inferred")
     e.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
-    e.add_argument("--format", choices=["turtle", "nt", "jsonld", "rdfxml"],
+    e.add_argument("--format", choices=GRAPH_FORMATS,
                    help="RDF format (default: from the file extension, else turtle)")
     e.set_defaults(func=cmd_export)
 
@@ -166,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     ql.add_argument("--format", choices=["text", "json"], default="text")
     ql.set_defaults(func=cmd_queries)
 
-    fmts = ["table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld"]
+    fmts = list(RESULT_FORMATS)
     q = sub.add_parser("query", help="run a named query")
     q.add_argument("name", help="a name from `emskg queries`")
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -185,15 +174,25 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-reasoner", action="store_true", help="skip the HermiT consistency check (no Java)")
     c.set_defaults(func=cmd_check)
 
-    # Feature commands live beside their feature; each module's import must stay cheap.
-    from . import cli_serve, cli_validate
-
-    cli_validate.register(sub)
-    cli_serve.register(sub)
+    # Feature commands live in modules of their own; each module's import must stay cheap.
+    validate.register(sub)
+    serve.register(sub)
     return p
 
 
+def _log_to_stderr() -> None:
+    """Library warnings (an engine falling back, a worker dying) as ``emskg: ...`` lines on stderr."""
+    logger = logging.getLogger("emskg")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("emskg: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the process exit code (0 fine, 1 "the answer is no", 2 bad input, 70 a bug)."""
+    _log_to_stderr()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -14,15 +14,15 @@ __all__ = ["register", "cmd_serve"]
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .api import create_app
-    from .settings import Settings
+    from ..server.app import create_app
+    from ..server.settings import Settings
 
     try:
         settings = Settings.from_env(host=args.host, port=args.port, workers=args.workers,
                                      query_timeout=args.timeout, max_rows=args.max_rows,
                                      cors_origins=args.cors)
     except ValueError as exc:
-        from .errors import InputError
+        from ..errors import InputError
 
         raise InputError(str(exc)) from None
     # One uvicorn process; parallelism comes from the query worker pool, not from uvicorn workers.

@@ -46,11 +46,14 @@ def _is_data_root(path: Path) -> bool:
 
 @cache
 def data_paths() -> DataPaths:
+    """The data folders: ``EMSKG_HOME``, else the source checkout, else the wheel's copies.
+
+    Raises ``RuntimeError`` when none has ``ontology/`` and ``kb/`` (a broken installation)."""
     env = os.environ.get("EMSKG_HOME")
     if env:
         return DataPaths(Path(env).resolve())
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent.parent, here / "_data"):
+    package = Path(__file__).resolve().parent.parent  # src/emskg (or site-packages/emskg)
+    for candidate in (package.parent.parent, package / "_data"):
         if _is_data_root(candidate):
             return DataPaths(candidate)
     raise RuntimeError("emskg data not found: set EMSKG_HOME to a folder with ontology/ and kb/")

@@ -15,24 +15,26 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .errors import InputError, RdfSyntaxError
+from ..errors import InputError, RdfSyntaxError
+from .terms import Triple
+from .vocab import PREFIXES, XSD_STRING
 
 if TYPE_CHECKING:  # rdflib is slow to import; only the code paths that need it import it
     import rdflib
 
 __all__ = [
-    "Triple",
     "FORMATS",
+    "FORMAT_NAMES",
+    "GRAPH_FORMATS",
+    "MEDIA_TYPE_FORMATS",
     "format_for",
+    "format_name",
     "parse_bytes",
     "parse_file",
     "serialize",
     "to_rdflib",
     "from_rdflib_term",
-    "PREFIXES",
 ]
-
-Triple = tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 
 #: Format names accepted on the command line and the HTTP API.
 FORMATS: dict[str, ox.RdfFormat] = {
@@ -61,28 +63,31 @@ _EXTENSIONS = {
     ".nq": ox.RdfFormat.N_QUADS,
 }
 
-PREFIXES: dict[str, str] = {
-    "ems": "https://w3id.org/emskg/ontology#",
-    "kb": "https://w3id.org/emskg/kb/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "sh": "http://www.w3.org/ns/shacl#",
+#: The canonical name of each format (the first of its names in :data:`FORMATS`).
+FORMAT_NAMES: dict[ox.RdfFormat, str] = {}
+for _name, _fmt in FORMATS.items():
+    FORMAT_NAMES.setdefault(_fmt, _name)
+#: The formats a graph (triples, no named graphs) is read and written in: the CLI's ``--format``
+#: choices for CONSTRUCT/DESCRIBE and export, what /sparql negotiates, what /validate accepts.
+GRAPH_FORMATS: tuple[str, ...] = tuple(FORMAT_NAMES[f] for f in (
+    ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML))
+#: Request media types a declaration may be sent as, and the format each means.
+MEDIA_TYPE_FORMATS: dict[str, str] = {
+    "text/turtle": "turtle", "application/x-turtle": "turtle", "application/ld+json": "jsonld",
+    "application/json": "jsonld", "application/n-triples": "nt", "application/rdf+xml": "rdfxml",
 }
 
 _POSITION = re.compile(r"\(?line (\d+)(?: (?:column|between columns) (\d+)(?: and \d+)?)?\)?", re.I)
 
 
 def format_for(name: str | None = None, path: str | Path | None = None, media_type: str | None = None) -> ox.RdfFormat:
-    """The RDF format from an explicit name, a media type or a file extension, in that order."""
+    """The RDF format from an explicit name, a media type or a file extension, in that order
+    (Turtle when none decides). Raises ``InputError`` for an unknown name or media type."""
     if name:
         try:
             return FORMATS[name.lower()]
         except KeyError:
-            raise InputError(f"unknown RDF format {name!r} (use one of: turtle, nt, jsonld, rdfxml, trig, nq)") from None
+            raise InputError(f"unknown RDF format {name!r} (use one of: {', '.join(FORMAT_NAMES.values())})") from None
     if media_type:
         fmt = ox.RdfFormat.from_media_type(media_type.split(";")[0].strip())
         if fmt is not None:
@@ -93,6 +98,12 @@ def format_for(name: str | None = None, path: str | Path | None = None, media_ty
         if fmt is not None:
             return fmt
     return ox.RdfFormat.TURTLE
+
+
+def format_name(path: str | Path) -> str | None:
+    """The canonical format name a file's extension implies, or None for an unknown extension."""
+    fmt = _EXTENSIONS.get(Path(path).suffix.lower())
+    return None if fmt is None else FORMAT_NAMES[fmt]
 
 
 def parse_bytes(data: bytes, fmt: ox.RdfFormat, source: str = "<input>", base_iri: str | None = None) -> list[Triple]:
@@ -112,7 +123,9 @@ def parse_bytes(data: bytes, fmt: ox.RdfFormat, source: str = "<input>", base_ir
 
 
 def parse_file(path: str | Path, fmt: ox.RdfFormat | None = None) -> list[Triple]:
-    """Read one local RDF file (format from its extension unless given)."""
+    """Read one local RDF file (format from its extension unless given).
+
+    Raises ``InputError`` when the file cannot be read, ``RdfSyntaxError`` when it does not parse."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -159,7 +172,7 @@ def _to_rdflib_term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.
     if t.language:
         return rdflib.Literal(t.value, lang=t.language)
     dt = t.datatype.value
-    if dt == "http://www.w3.org/2001/XMLSchema#string":
+    if dt == XSD_STRING.value:
         return rdflib.Literal(t.value)
     return rdflib.Literal(t.value, datatype=rdflib.URIRef(dt))
 

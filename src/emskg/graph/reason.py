@@ -25,22 +25,19 @@ from functools import cached_property
 
 import pyoxigraph as ox
 
-from .rdfio import Triple
+from ..core.terms import Term, Triple, read_list
+from ..core.vocab import OWL, RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, rdfs
 
 __all__ = [
     "Rules", "Closure", "Inconsistency", "UnsupportedAxiom", "compile_rules", "materialise", "is_schema_triple",
     "has_schema_triples",
 ]
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-
-TYPE = ox.NamedNode(RDF + "type")
-FIRST, REST, NIL = ox.NamedNode(RDF + "first"), ox.NamedNode(RDF + "rest"), ox.NamedNode(RDF + "nil")
-SUBCLASS = ox.NamedNode(RDFS + "subClassOf")
-SUBPROP = ox.NamedNode(RDFS + "subPropertyOf")
-DOMAIN, RANGE = ox.NamedNode(RDFS + "domain"), ox.NamedNode(RDFS + "range")
+TYPE = RDF_TYPE
+FIRST, REST, NIL = RDF_FIRST, RDF_REST, RDF_NIL
+SUBCLASS = rdfs("subClassOf")
+SUBPROP = rdfs("subPropertyOf")
+DOMAIN, RANGE = rdfs("domain"), rdfs("range")
 EQ_CLASS, EQ_PROP = ox.NamedNode(OWL + "equivalentClass"), ox.NamedNode(OWL + "equivalentProperty")
 INVERSE = ox.NamedNode(OWL + "inverseOf")
 CHAIN = ox.NamedNode(OWL + "propertyChainAxiom")
@@ -66,8 +63,6 @@ SCHEMA_PREDICATES = frozenset(
     {SUBCLASS, SUBPROP, DOMAIN, RANGE, EQ_CLASS, EQ_PROP, INVERSE, CHAIN, HAS_VALUE, ON_PROP, ONE_OF, DISJOINT}
 )
 SCHEMA_TYPES = frozenset({SYMMETRIC, TRANSITIVE, FUNCTIONAL})
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 class UnsupportedAxiom(ValueError):
@@ -165,15 +160,8 @@ class Rules:
 
 
 def _read_list(head: Term, first: dict[Term, Term], rest: dict[Term, Term]) -> tuple[Term, ...]:
-    items: list[Term] = []
-    seen = set()
-    while head != NIL:
-        if head in seen or head not in first:
-            raise UnsupportedAxiom(f"malformed RDF list at {head}")
-        seen.add(head)
-        items.append(first[head])
-        head = rest.get(head, NIL)
-    return tuple(items)
+    """An RDF list of the TBox; raises ``UnsupportedAxiom`` when it is malformed."""
+    return tuple(read_list(head, first.get, rest.get, UnsupportedAxiom))
 
 
 def _closure(edges: dict[Term, set[Term]]) -> dict[Term, frozenset[Term]]:

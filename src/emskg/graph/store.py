@@ -28,17 +28,20 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from . import __version__
-from .errors import BuildError, EmskgError
-from .rdfio import Triple, parse_file
-from .resources import DataPaths, cache_dir, data_paths
+from .._version import __version__
+from ..core.fsutil import atomic_write
+from ..core.paths import DataPaths, cache_dir, data_paths
+from ..core.rdfio import parse_file
+from ..core.terms import Term, Triple, best_label
+from ..core.vocab import RDFS_LABEL
+from ..errors import BuildError, EmskgError
 
 if TYPE_CHECKING:
     import rdflib
 
     from .reason import Closure, Inconsistency, Rules
 
-__all__ = ["KnowledgeGraph", "load_graph", "GRAPH_BASE", "INFERRED_GRAPH", "source_digest"]
+__all__ = ["KnowledgeGraph", "load_graph", "GRAPH_BASE", "INFERRED_GRAPH", "source_digest", "settle"]
 
 GRAPH_BASE = "https://w3id.org/emskg/graph/"
 INFERRED_GRAPH = ox.NamedNode(GRAPH_BASE + "inferred")
@@ -105,25 +108,16 @@ class KnowledgeGraph:
     @cached_property
     def rdflib_graph(self) -> rdflib.Graph:
         """The inferred graph as an rdflib Graph, built on first use (rdflib is slow to import)."""
-        from .rdfio import to_rdflib
+        from ..core.rdfio import to_rdflib
 
         return to_rdflib(self.triples(inferred=True))
 
-    def label_of(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | None:
+    def label_of(self, term: Term) -> str | None:
         """The English (or any) rdfs:label of a term, if the graph has one."""
         if not isinstance(term, ox.NamedNode):
             return None
-        best = None
-        for q in self.store.quads_for_pattern(term, _LABEL, None, ox.DefaultGraph()):
-            lit = q.object
-            if isinstance(lit, ox.Literal):
-                if lit.language in (None, "en"):
-                    return lit.value
-                best = best or lit.value
-        return best
-
-
-_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+        quads = self.store.quads_for_pattern(term, RDFS_LABEL, None, ox.DefaultGraph())
+        return best_label(q.object for q in quads if isinstance(q.object, ox.Literal))
 
 
 def _graph_name(paths: DataPaths, f: Path) -> ox.NamedNode:
@@ -194,8 +188,7 @@ def _write_cache(store: ox.Store, cached: Path, n_asserted: int, n_inferred: int
                  clashes: list[Inconsistency]) -> None:
     """Write atomically (temp + rename) so a concurrent reader never sees half a cache; the meta
     file goes last because its presence is what marks the cache complete."""
-    import shutil  # only when writing a cache: shutil (also imported by tempfile) loads bz2 and lzma
-    import tempfile
+    import shutil  # only when writing a cache: shutil loads bz2 and lzma
 
     folder = cached.parent
     try:
@@ -203,14 +196,12 @@ def _write_cache(store: ox.Store, cached: Path, n_asserted: int, n_inferred: int
         for old in folder.glob("kg-*"):
             if not old.name.startswith(cached.stem):
                 shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as tmp:
-            store.dump(tmp, format=ox.RdfFormat.N_QUADS)
-        os.replace(tmp.name, cached)
+        atomic_write(cached, lambda f: store.dump(f, format=ox.RdfFormat.N_QUADS))
         _write_disk_store(cached)
         meta = {"asserted": n_asserted, "inferred": n_inferred,
                 "inconsistencies": [[_term_json(t) for t in (c.individual, c.class_a, c.class_b, c.property) if t is not None]
                                     for c in clashes]}
-        cached.with_suffix(".json").write_text(json.dumps(meta))
+        atomic_write(cached.with_suffix(".json"), json.dumps(meta).encode())
     except OSError:
         pass  # an unwritable cache only costs speed
 
@@ -252,3 +243,15 @@ def _write_disk_store(cached: Path) -> bool:
 
         shutil.rmtree(db_tmp, ignore_errors=True)
     return True
+
+
+def settle() -> None:
+    """After loading: move the graph's long-lived objects out of the cyclic garbage collector's way.
+
+    The KB closure index is ~100k dicts and sets that never die, and every full collection would
+    walk them again (docs/design.md has the figures); worth it in any process that keeps a graph
+    for many validations or queries."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -8,7 +8,7 @@ nodes (claims with their evidence quote and section, steps, figures) — plus wh
 collection, so a new class in the ontology needs one line in :data:`COLLECTIONS`, not new code.
 
 These functions run inside a worker process (they scan the store); they return plain dicts that
-the API validates against :mod:`emskg.api_models`.
+the API validates against :mod:`emskg.server.openapi`.
 """
 
 from __future__ import annotations
@@ -21,25 +21,23 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from .http_status import HttpError
-from .rdfio import PREFIXES
-from .results import compact
-from .store import INFERRED_GRAPH, KnowledgeGraph
+from ..core.terms import best_label
+from ..core.vocab import DCTERMS_SOURCE, EMS, OWL, RDF_TYPE, RDFS_LABEL, RDFS_SUBCLASS_OF, SKOS_ALT_LABEL, SKOS_DEFINITION, XSD
+from ..errors import NotFoundError
+from ..graph.store import INFERRED_GRAPH, KnowledgeGraph
+from .formats import compact
 
 __all__ = ["Collection", "COLLECTIONS", "EntityIndex", "describe", "list_entities", "node"]
 
-EMS = PREFIXES["ems"]
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
-RDFS_LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
-SUBCLASS = ox.NamedNode(PREFIXES["rdfs"] + "subClassOf")
-ALT_LABEL = ox.NamedNode(PREFIXES["skos"] + "altLabel")
-DEFINITION = ox.NamedNode(PREFIXES["skos"] + "definition")
-SOURCE = ox.NamedNode(PREFIXES["dcterms"] + "source")
+SUBCLASS = RDFS_SUBCLASS_OF
+ALT_LABEL = SKOS_ALT_LABEL
+DEFINITION = SKOS_DEFINITION
+SOURCE = DCTERMS_SOURCE
 EVIDENCE = ox.NamedNode(EMS + "evidence")
 _TARGETS = tuple(ox.NamedNode(EMS + p) for p in ("component", "outcome", "stage", "element", "initiative"))
 _QUALIFIERS = {ox.NamedNode(EMS + "supportLevel"): "level", ox.NamedNode(EMS + "basis"): "basis",
                ox.NamedNode(EMS + "adoptionRole"): "role"}
-_HIDDEN_TYPES = {PREFIXES["owl"] + "NamedIndividual", PREFIXES["owl"] + "Thing"}
+_HIDDEN_TYPES = {OWL + "NamedIndividual", OWL + "Thing"}
 _DEFAULT = ox.DefaultGraph()
 
 
@@ -89,11 +87,11 @@ class EntityIndex:
     def lookup(self, slug: str, ident: str) -> ox.NamedNode:
         collection = COLLECTIONS.get(slug)
         if collection is None:
-            raise HttpError(f"no collection {slug!r}", 404)
+            raise NotFoundError(f"no collection {slug!r}")
         iri = self.members[slug].get(ident)
         if iri is None:
-            raise HttpError(f"no {collection.title.lower().rstrip('s')} with id {ident!r} "
-                            f"(GET /{slug} lists them)", 404)
+            raise NotFoundError(f"no {collection.title.lower().rstrip('s')} with id {ident!r} "
+                                f"(GET /{slug} lists them)")
         return ox.NamedNode(iri)
 
     def links(self, iri: str) -> dict[str, str]:
@@ -112,7 +110,7 @@ def node(index: EntityIndex, term: ox.NamedNode | ox.BlankNode | ox.Literal | ox
         out: dict[str, Any] = {"label": term.value}
         if term.language:
             out["language"] = term.language
-        elif term.datatype.value not in (PREFIXES["xsd"] + "string",):
+        elif term.datatype.value not in (XSD + "string",):
             out["datatype"] = compact(term.datatype)
         return out
     return {"label": compact(term)}
@@ -124,13 +122,6 @@ def _by_label(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _objects(kg: KnowledgeGraph, s: ox.NamedNode | ox.BlankNode) -> list[tuple[ox.NamedNode, Any]]:
     return [(q.predicate, q.object) for q in kg.store.quads_for_pattern(s, None, None, _DEFAULT)]
-
-
-def _label(literals: list[ox.Literal]) -> str | None:
-    for lit in literals:
-        if lit.language in (None, "en"):
-            return lit.value
-    return literals[0].value if literals else None
 
 
 def _properties(index: EntityIndex, grouped: dict[tuple[ox.NamedNode, bool], list[Any]]) -> list[dict[str, Any]]:
@@ -164,7 +155,7 @@ def qualified(index: EntityIndex, prop: ox.NamedNode, bnode: ox.BlankNode,
             out[_QUALIFIERS[p]] = node(index, o)["label"]
         else:
             details[(p, False)].append(o)
-    out["label"] = _label(labels)
+    out["label"] = best_label(labels)
     out["types"] = _by_label(out["types"])
     out["sources"] = _by_label(out["sources"])
     out["details"] = _properties(index, details)
@@ -220,7 +211,7 @@ def describe(index: EntityIndex, slug: str, ident: str) -> dict[str, Any]:
     collection = COLLECTIONS[slug]
     return {
         "id": ident, "iri": s.value, "collection": slug,
-        "label": _label(labels) or compact(s), "alt_labels": sorted(alt, key=str.casefold),
+        "label": best_label(labels) or compact(s), "alt_labels": sorted(alt, key=str.casefold),
         "definition": definition[0] if definition else None,
         "types": _by_label(types), "sources": _by_label(sources),
         "properties": _properties(index, direct),
@@ -235,7 +226,7 @@ def describe(index: EntityIndex, slug: str, ident: str) -> dict[str, Any]:
 def list_entities(index: EntityIndex, slug: str) -> list[dict[str, Any]]:
     """The members of a collection with their labels, subtypes and definitions, by label."""
     if slug not in COLLECTIONS:
-        raise HttpError(f"no collection {slug!r}", 404)
+        raise NotFoundError(f"no collection {slug!r}")
     kg = index.kg
     cls = ox.NamedNode(COLLECTIONS[slug].cls)
     out = []

@@ -1,6 +1,6 @@
 """The named queries as a long-running server sees them: reloaded when ``queries/`` changes.
 
-:func:`emskg.queries.list_queries` caches the folder for the life of the process, which suits a
+:func:`emskg.query.named.list_queries` caches the folder for the life of the process, which suits a
 CLI run. A server runs for days while queries are added and edited, so this catalog checks the
 folder's file names and modification times (a few ``stat`` calls, at most once per
 ``recheck_seconds``) and re-reads it only when they changed. The server process and every worker
@@ -13,8 +13,8 @@ import threading
 import time
 from pathlib import Path
 
-from .queries import NamedQuery, load_queries, lookup
-from .resources import data_paths
+from ..core.paths import data_paths
+from .named import NamedQuery, load_queries, lookup
 
 __all__ = ["QueryCatalog"]
 

@@ -12,14 +12,17 @@ import json
 
 import pyoxigraph as ox
 
-from .errors import InputError
-from .rdfio import PREFIXES, format_for, serialize
-from .sparql import QueryResult, Term
+from ..core.rdfio import GRAPH_FORMATS, format_for, serialize
+from ..core.terms import ResultTerm, curie
+from ..core.vocab import XSD_STRING
+from ..errors import InputError
+from .sparql import QueryResult
 
-__all__ = ["SELECT_FORMATS", "GRAPH_FORMATS", "MEDIA_TYPES", "render", "compact"]
+Term = ResultTerm
+
+__all__ = ["SELECT_FORMATS", "GRAPH_FORMATS", "FORMATS", "MEDIA_TYPES", "render", "compact"]
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
-GRAPH_FORMATS = ("turtle", "nt", "jsonld", "rdfxml")
 MEDIA_TYPES = {
     "json": "application/sparql-results+json",
     "xml": "application/sparql-results+xml",
@@ -32,11 +35,14 @@ MEDIA_TYPES = {
     "rdfxml": "application/rdf+xml",
 }
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: Every result format name: what ``emskg query`` and ``emskg sparql`` accept for ``--format``.
+FORMATS = (*SELECT_FORMATS, *GRAPH_FORMATS)
+
+_XSD_STRING = XSD_STRING.value
 
 
 def escape(text: str) -> str:
-    """XML character data (xml.sax.saxutils would pull in urllib.request: 25 ms of start-up)."""
+    """XML character data (not xml.sax.saxutils, which pulls in urllib.request and slows start-up)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -44,18 +50,12 @@ def quoteattr(text: str) -> str:
     return '"' + escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;") + '"'
 
 
-_RDF_LANG = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-
 def compact(term: Term | None) -> str:
     """A short, readable form: ``kb:QualServe``, a literal's text, ``_:b0``."""
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        for prefix, ns in PREFIXES.items():
-            if term.value.startswith(ns) and len(term.value) > len(ns):
-                return f"{prefix}:{term.value[len(ns):]}"
-        return term.value
+        return curie(term.value) or term.value
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     if isinstance(term, ox.Literal):
@@ -64,7 +64,9 @@ def compact(term: Term | None) -> str:
 
 
 def render(result: QueryResult, fmt: str) -> str | bytes:
-    """Serialise ``result`` in ``fmt``; a SELECT/ASK format for a graph result is an input error."""
+    """Serialise ``result`` in ``fmt``.
+
+    Raises ``InputError`` when ``fmt`` does not fit the result (a SELECT/ASK format for a graph)."""
     if result.kind == "graph":
         if fmt == "table":
             fmt = "turtle"

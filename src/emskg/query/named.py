@@ -28,9 +28,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import ParameterError, QueryError, UnknownQueryError
-from .rdfio import PREFIXES
-from .resources import data_paths
+from ..core.paths import data_paths
+from ..core.terms import curie
+from ..core.vocab import PREFIXES, RDF_TYPE, RDFS_LABEL, SKOS_ALT_LABEL, xsd
+from ..errors import ParameterError, QueryError, UnknownQueryError
 from .sparql import QueryResult, run_sparql
 
 __all__ = ["Param", "NamedQuery", "list_queries", "get_query", "lookup", "run_named_query", "TermResolver", "load_queries"]
@@ -42,11 +43,7 @@ _PARAM = re.compile(
 )
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")
 
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-LABELS = (
-    ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-    ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"),
-)
+LABELS = (RDFS_LABEL, SKOS_ALT_LABEL)
 
 
 @dataclass(frozen=True)
@@ -230,16 +227,13 @@ class TermResolver:
 
 
 def _curie(t: ox.NamedNode) -> str:
-    for prefix, ns in PREFIXES.items():
-        if t.value.startswith(ns):
-            return f"{prefix}:{t.value[len(ns):]}"
-    return f"<{t.value}>"
+    return curie(t.value) or f"<{t.value}>"
 
 
 def _literal(value: str, type_: str) -> ox.Literal:
     if type_ == "literal":
         return ox.Literal(value)
-    datatype = ox.NamedNode(PREFIXES["xsd"] + type_.removeprefix("xsd:"))
+    datatype = xsd(type_.removeprefix("xsd:"))
     lit = ox.Literal(value, datatype=datatype)
     if type_ in ("xsd:integer", "xsd:decimal") and not re.fullmatch(r"[+-]?\d+(\.\d+)?", value.strip()):
         raise ParameterError(f"{value!r} is not a valid {type_}")

@@ -13,18 +13,15 @@ Two kinds of check, both reported as a list of findings:
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .queries import list_queries
-from .rdfio import serialize
-from .results import compact
+from ..graph.hermit import reasoner_problems
+from ..graph.store import KnowledgeGraph, load_graph
+from .formats import compact
+from .named import list_queries
 from .sparql import run_sparql
-from .store import KnowledgeGraph, load_graph
 
-__all__ = ["Finding", "CheckReport", "run_checks", "reasoner_findings", "quality_findings"]
+__all__ = ["Finding", "CheckReport", "run_checks", "quality_findings"]
 
 
 @dataclass(frozen=True)
@@ -51,34 +48,6 @@ class CheckReport:
         return out
 
 
-def reasoner_findings(kg: KnowledgeGraph) -> list[Finding]:
-    """Run HermiT over the asserted graph; unsatisfiable classes and inconsistency are findings."""
-    if shutil.which("java") is None:
-        return [Finding("hermit", "java is not installed, so the HermiT consistency check cannot run "
-                                  "(apt-get install default-jre-headless, or pass --no-reasoner)")]
-    import owlready2
-    from owlready2.base import OwlReadyInconsistentOntologyError
-
-    with tempfile.TemporaryDirectory(prefix="emskg-check-") as tmp:
-        nt = Path(tmp) / "emskg.nt"
-        import pyoxigraph as ox
-
-        nt.write_bytes(serialize(kg.triples(inferred=False), ox.RdfFormat.N_TRIPLES))
-        world = owlready2.World()
-        onto = world.get_ontology(nt.as_uri()).load(format="ntriples")
-        try:
-            with onto:
-                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
-                                               ignore_unsupported_datatypes=True)
-        except OwlReadyInconsistentOntologyError:
-            return [Finding("hermit", "the ontology and knowledge base are inconsistent (HermiT found no model)")]
-        except owlready2.OwlReadyJavaError as exc:
-            first = str(exc).strip().splitlines()
-            return [Finding("hermit", f"HermiT failed: {first[-1] if first else 'unknown error'}")]
-        bad = [c for c in world.inconsistent_classes() if c is not owlready2.Nothing]
-        return [Finding("hermit", f"unsatisfiable class {c.iri}") for c in bad]
-
-
 def quality_findings(kg: KnowledgeGraph) -> tuple[list[Finding], list[str]]:
     """Every qc/ query returns no rows; each row it does return is a finding."""
     findings: list[Finding] = []
@@ -97,12 +66,13 @@ def quality_findings(kg: KnowledgeGraph) -> tuple[list[Finding], list[str]]:
 
 
 def run_checks(*, reasoner: bool = True, kg: KnowledgeGraph | None = None) -> CheckReport:
+    """Every check: the qc/ queries, the build's clashes and (unless ``reasoner=False``) HermiT."""
     kg = kg or load_graph()
     report = CheckReport()
     findings, names = quality_findings(kg)
     report.findings.extend(findings)
     report.checks_run.extend(names)
     if reasoner:
-        report.findings.extend(reasoner_findings(kg))
+        report.findings.extend(Finding("hermit", problem) for problem in reasoner_problems(kg))
         report.checks_run.append("hermit")
     return report

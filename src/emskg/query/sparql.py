@@ -17,26 +17,14 @@ from typing import Literal as TLiteral
 
 import pyoxigraph as ox
 
-from .errors import ForbiddenQueryError, QueryError
-from .rdfio import PREFIXES, Triple
+from ..core.sparqltext import bind_values, query_form, words
+from ..core.terms import ResultTerm, Triple
+from ..core.vocab import PREFIXES
+from ..errors import ForbiddenQueryError, QueryError
 
-__all__ = ["QueryResult", "Term", "guard", "bind_values", "bind_rows", "query_form", "run_sparql", "DEFAULT_PREFIXES"]
+__all__ = ["QueryResult", "guard", "result_kind", "run_sparql"]
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-
-DEFAULT_PREFIXES = PREFIXES
-
-_TOKENS = re.compile(
-    r'''(?P<comment>\#[^\n]*)
-      | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-      | (?P<iri><[^<>"{}|^`\\\s]*>)
-      | (?P<var>[?$][\w]+)
-      | (?P<word>[A-Za-z_][\w.-]*(?::[\w.%-]*)?|:[\w.%-]*)
-    ''',
-    re.X,
-)
 _UPDATE_KEYWORDS = frozenset(["INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"])
-_QUERY_FORMS = frozenset(["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"])
 
 
 @lru_cache(maxsize=1024)
@@ -44,129 +32,16 @@ def guard(query: str) -> None:
     """Refuse SERVICE and SPARQL Update; a read-only store must never change or fetch.
 
     Memoised on the text: named queries and dashboards send the same text again and again."""
-    for m in _TOKENS.finditer(query):
-        word = m.group("word")
-        if not word or ":" in word:
-            continue
-        upper = word.upper()
+    for upper in words(query):
         if upper == "SERVICE":
             raise ForbiddenQueryError("SERVICE is not allowed: emskg never fetches remote data")
         if upper in _UPDATE_KEYWORDS:
             raise ForbiddenQueryError(f"SPARQL Update ({upper}) is not allowed: the knowledge graph is read-only")
 
 
-_SKIP = re.compile(
-    r'''\#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>'''
-)
-
-
-def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
-    """Bind variables before evaluation, as SPARQL's pre-binding would.
-
-    An IRI is written into the WHERE group in place of the variable wherever that is equivalent:
-    pyoxigraph then plans around a constant (the flagship query runs in half the time it takes with
-    a joined ``VALUES`` row). A ``VALUES`` block opening the WHERE group binds what is left: literals
-    (a literal cannot stand as a subject), variables the group assigns, tests with ``BOUND`` or
-    scopes differently (``AS``, ``BOUND``, ``VALUES``, sub-``SELECT``, ``MINUS``), and variables the
-    rest of the query still names (the projection, ``ORDER BY``), so that the result keeps their
-    column. Unlike SPARQL substitution, this binds variables that are not projected, so a named
-    query's parameters need not appear as result columns. Braces and variables are found outside
-    comments, strings and IRIs.
-    """
-    if not bindings:
-        return query
-    return _bind(query, tuple(bindings.items()))
-
-
-@lru_cache(maxsize=512)
-def _bind(query: str, items: tuple[tuple[str, Term], ...]) -> str:
-    """:func:`bind_values`, memoised: dashboards and the web page send the same bindings again and
-    again, and scanning the text three times had cost more than running the query."""
-    bindings = dict(items)
-    brace = _where_brace(query)
-    end = _closing_brace(query, brace)
-    body = query[brace + 1:end]
-    inline = {k: v for k, v in bindings.items() if isinstance(v, ox.NamedNode) and _can_inline(body, k)}
-    if inline:
-        body = _TOKENS.sub(lambda m: str(inline[m.group("var")[1:]]) if m.group("var") and m.group("var")[1:] in inline
-                           else m.group(0), body)
-    outside = query[:brace] + query[end:]
-    kept = {k: v for k, v in bindings.items() if k not in inline or _mentions(outside, k)}
-    values = ""
-    if kept:
-        values = f" VALUES ({' '.join(f'?{k}' for k in kept)}) {{ ({' '.join(str(v) for v in kept.values())}) }}"
-    return f"{query[:brace + 1]}{values}{body}{query[end:]}"
-
-
-_SCOPING = frozenset(["SELECT", "MINUS"])
-
-
-def _can_inline(body: str, name: str) -> bool:
-    """Whether replacing ``?name`` by a constant throughout the WHERE group keeps the query's meaning."""
-    previous = ""
-    for m in _TOKENS.finditer(body):
-        word, var = m.group("word"), m.group("var")
-        if word and word.upper() in _SCOPING:
-            return False
-        if var and var[1:] == name and previous in ("AS", "BOUND", "VALUES"):
-            return False
-        if word:
-            previous = word.upper()
-        elif var and previous == "VALUES":
-            continue  # VALUES (?a ?b ...): the whole header counts as following VALUES
-        elif m.group("iri") or m.group("string") or var:
-            previous = ""
-    return True
-
-
-def _mentions(text: str, name: str) -> bool:
-    return any(m.group("var") and m.group("var")[1:] == name for m in _TOKENS.finditer(text))
-
-
-def _closing_brace(query: str, brace: int) -> int:
-    """Offset of the brace closing the group that opens at ``brace`` (outside comments, strings, IRIs)."""
-    depth = 0
-    pos = brace
-    for m in _BRACES.finditer(query, brace):
-        if m.group(0) == "{":
-            depth += 1
-        elif m.group(0) == "}":
-            depth -= 1
-            if depth == 0:
-                return m.start()
-        pos = m.end()
-    raise QueryError(f"the WHERE group opened at offset {brace} is never closed (after offset {pos})")
-
-
-_BRACES = re.compile(_SKIP.pattern + "|[{}]")  # a brace, or something whose braces do not count
-
-
-def bind_rows(query: str, name: str, values: Sequence[Term]) -> str:
-    """Like :func:`bind_values` for one variable taking several values (one solution each)."""
-    brace = _where_brace(query)
-    return f"{query[:brace + 1]} VALUES ?{name} {{ {' '.join(str(v) for v in values)} }}{query[brace + 1:]}"
-
-
-def _where_brace(query: str) -> int:
-    """Offset of the brace opening the WHERE group, outside comments, strings and IRIs."""
-    pos = 0
-    while True:
-        brace = query.find("{", pos)
-        if brace < 0:
-            raise QueryError("query has no WHERE clause to bind parameters in")
-        skip = _SKIP.search(query, pos)
-        if skip is None or skip.start() > brace:
-            return brace
-        pos = skip.end()
-
-
-def query_form(query: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword outside comments and strings."""
-    for m in _TOKENS.finditer(query):
-        word = m.group("word")
-        if word and word.upper() in _QUERY_FORMS:
-            return word.upper()
-    return None
+def result_kind(query: str) -> str:
+    """'graph' for CONSTRUCT/DESCRIBE, else 'select' (ASK and unparsable queries included)."""
+    return "graph" if query_form(query) in ("CONSTRUCT", "DESCRIBE") else "select"
 
 
 @dataclass
@@ -175,12 +50,12 @@ class QueryResult:
 
     kind: TLiteral["select", "ask", "graph"]
     variables: list[str] = field(default_factory=list)
-    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    rows: list[tuple[ResultTerm | None, ...]] = field(default_factory=list)
     boolean: bool | None = None
     triples: list[Triple] = field(default_factory=list)
     truncated: bool = False
 
-    def column(self, name: str) -> list[Term | None]:
+    def column(self, name: str) -> list[ResultTerm | None]:
         i = self.variables.index(name)
         return [row[i] for row in self.rows]
 
@@ -188,7 +63,7 @@ class QueryResult:
         """The lexical values (IRIs or literal strings) of one column, unbound cells skipped."""
         return [t.value for t in self.column(name) if t is not None and not isinstance(t, ox.Triple)]
 
-    def as_dicts(self) -> list[dict[str, Term]]:
+    def as_dicts(self) -> list[dict[str, ResultTerm]]:
         return [{v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows]
 
 
@@ -196,9 +71,9 @@ def run_sparql(
     store: ox.Store,
     query: str,
     *,
-    substitutions: Mapping[str, Term] | None = None,
+    substitutions: Mapping[str, ResultTerm] | None = None,
     max_rows: int | None = None,
-    prefixes: Mapping[str, str] | None = DEFAULT_PREFIXES,
+    prefixes: Mapping[str, str] | None = PREFIXES,
     default_graph: Sequence[ox.NamedNode] | None = None,
     named_graphs: Sequence[ox.NamedNode] | None = None,
 ) -> QueryResult:
@@ -208,13 +83,16 @@ def run_sparql(
     materialised (``truncated`` tells when more existed). ``default_graph`` / ``named_graphs`` set
     the dataset as the SPARQL protocol's ``default-graph-uri`` / ``named-graph-uri`` do (by
     default: the inferred graph, and every named graph).
+
+    Raises ``ForbiddenQueryError`` for SERVICE or an update, ``QueryError`` when the query does not
+    parse or fails while it runs.
     """
     guard(query)
     if substitutions:
         query = bind_values(query, substitutions)
-    # Declared in the text, on the query's first line (so reported line numbers stay right): measured
-    # ~55 us faster a query than pyoxigraph's prefixes= argument. A PREFIX the query declares itself
-    # comes later and wins.
+    # Declared in the text, on the query's first line (so reported line numbers stay right), which is
+    # faster than pyoxigraph's prefixes= argument (docs/design.md). A PREFIX the query declares
+    # itself comes later and wins.
     prologue = _prologue(tuple(prefixes.items())) if prefixes else ""
     try:
         result = store.query(prologue + query,
@@ -229,7 +107,7 @@ def run_sparql(
             return QueryResult("ask", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows: list[tuple[Term | None, ...]] = []
+            rows: list[tuple[ResultTerm | None, ...]] = []
             truncated = False
             for sol in result:
                 if max_rows is not None and len(rows) >= max_rows:

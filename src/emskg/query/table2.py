@@ -15,6 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..core.vocab import EMS
 from .browse import EntityIndex, node
 from .sparql import run_sparql
 
@@ -68,8 +69,8 @@ SELECT ?chain ?stage ?order ?i ?basis ?part WHERE {
 ORDER BY ?order
 """
 
-_LEVEL = {"https://w3id.org/emskg/ontology#FullSupport": "full",
-          "https://w3id.org/emskg/ontology#PartialSupport": "partial"}
+_LEVEL = {EMS + "FullSupport": "full",
+          EMS + "PartialSupport": "partial"}
 _RANK = {"full": 4, "partial": 3, "gap": 2, "supported": 1, "": 0}
 #: The order section 2.1.3 lists the outcomes in; any other top-level outcome follows by label.
 _OUTCOME_ORDER = ("ImpactsRisks", "Quality", "Financials", "HumanResources")

@@ -3,7 +3,7 @@
 Nothing happens at import time. The app's lifespan loads the graph once in the server process —
 which builds the on-disk cache if needed, so the workers never race to build it — records its
 figures, starts the worker pool, and stops the pool on shutdown. The server process itself never
-runs a query; see :mod:`emskg.workers` for why and how queries are bounded.
+runs a query; see :mod:`emskg.server.workers` for why and how queries are bounded.
 
 Interactive docs pages (/docs, /redoc) are off: FastAPI's load their scripts from a CDN, and the
 server must work without internet. The schema is at /openapi.json.
@@ -20,12 +20,17 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
-from . import __version__
-from .catalog import QueryCatalog
-from .http_common import GraphStats, ServerState, install_error_handlers
+from .._version import __version__
+from ..graph.store import INFERRED_GRAPH, load_graph
+from ..query.catalog import QueryCatalog
+from . import web
 from .middleware import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
 from .response_cache import ResponseCache, ResponseCacheMiddleware
+from .responses import install_error_handlers
+from .routes import api as api_routes
+from .routes import sparql as sparql_routes
 from .settings import Settings
+from .state import GraphStats, ServerState
 from .workers import WorkerPool
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -40,8 +45,6 @@ Every query runs under a time limit and a row limit; updates, LOAD and SERVICE a
 
 def graph_stats() -> GraphStats:
     """Load (building if needed) the graph and count it; blocking."""
-    from .store import INFERRED_GRAPH, load_graph
-
     kg = load_graph()
     store = kg.store
     triples = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
@@ -74,11 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="emskg", version=__version__, description=_DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
-    install_error_handlers(app)
-
-    from . import api_routes, sparql_http, web
-
-    app.include_router(sparql_http.router)
+    install_error_handlers(app, html_page=web.error_page)
+    app.include_router(sparql_routes.router)
     app.include_router(api_routes.router)
     web.mount(app)
 
@@ -104,5 +104,5 @@ def _catalog_version(app: FastAPI) -> object:
 
 
 def create_app_from_env() -> FastAPI:
-    """For ``uvicorn --factory emskg.api:create_app_from_env``."""
+    """For ``uvicorn --factory emskg.server:create_app_from_env``."""
     return create_app(Settings.from_env())

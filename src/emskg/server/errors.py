@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import EmskgError, ForbiddenQueryError, UnknownQueryError
+from ..errors import EmskgError, ForbiddenQueryError, NotFoundError, UnknownQueryError
 
 __all__ = ["HttpError", "http_status", "sanitize"]
 
@@ -31,7 +31,7 @@ def http_status(exc: BaseException) -> int:
     """400 for a bad request, 403 for a forbidden one, 404 for an unknown name, 500 otherwise."""
     if isinstance(exc, HttpError):
         return exc.status
-    if isinstance(exc, UnknownQueryError):
+    if isinstance(exc, (UnknownQueryError, NotFoundError)):
         return 404
     if isinstance(exc, ForbiddenQueryError):
         return 403

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .http_status import HttpError
-from .results import MEDIA_TYPES
+from ..query.formats import MEDIA_TYPES
+from .errors import HttpError
 
 __all__ = ["SELECT_OFFERS", "GRAPH_OFFERS", "DESCRIPTION_OFFERS", "negotiate", "parse_accept", "FORMAT_PARAMS"]
 

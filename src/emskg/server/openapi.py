@@ -1,6 +1,6 @@
 """Response models of the JSON API; FastAPI turns them into the OpenAPI schema at /openapi.json.
 
-The models describe what :mod:`emskg.browse`, :mod:`emskg.table2` and the health check return, so
+The models describe what :mod:`emskg.query.browse`, :mod:`emskg.query.table2` and the health check return, so
 the published schema is checked against real responses on every request (FastAPI validates
 ``response_model`` output) and cannot drift from them silently.
 """
@@ -11,7 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .negotiate import GRAPH_OFFERS, SELECT_OFFERS
+
 __all__ = [
+    "RESULT_RESPONSES", "ERROR_RESPONSES",
     "ErrorBody", "Health", "Node", "PropertyValues", "Qualified", "EntitySummary", "EntityDetail",
     "QueryParameter", "NamedQueryInfo", "Table2", "ValidationRun",
 ]
@@ -155,3 +158,20 @@ class ValidationRun(BaseModel):
 
     conforms: bool
     files: list[dict[str, Any]]
+
+
+#: OpenAPI: the non-JSON bodies a query answer can have.
+RESULT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Query results, by content negotiation (SELECT/ASK: SPARQL results JSON, XML, CSV, "
+                         "TSV; CONSTRUCT/DESCRIBE: Turtle, N-Triples, JSON-LD, RDF/XML). "
+                         "Header X-EMSKG-Truncated: true when the row limit cut the result.",
+          "content": {m: {"schema": {"type": "string"}} for m in dict.fromkeys(
+              o.media_type for o in (*SELECT_OFFERS[:4], *GRAPH_OFFERS[:4]))}},
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text} for code, text in {
+        400: "malformed query or bad parameter", 403: "update, LOAD or SERVICE refused",
+        404: "unknown name", 406: "no acceptable format", 413: "request body too large",
+        415: "unsupported request media type", 503: "workers busy or query aborted (memory)",
+        504: "query timed out"}.items()
+}

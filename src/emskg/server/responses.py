@@ -1,7 +1,8 @@
-"""What every HTTP module shares: the server state, error responses, and result responses.
+"""What every HTTP route answers with: error responses, result responses, and the error handlers.
 
-Errors are one JSON line (``{"error": "..."}``) with the status :func:`emskg.http_status.http_status`
-gives; for the web pages they are an HTML page instead. Nothing a library raises reaches a client
+Errors are one JSON line (``{"error": "..."}``) with the status :func:`emskg.server.errors.http_status`
+gives; for the web pages they are an HTML page instead (the page renderer is passed in by the app
+factory, so this module never imports the pages). Nothing a library raises reaches a client
 as-is: unexpected exceptions become a bare 500, expected ones a sanitised one-line message.
 """
 
@@ -9,54 +10,25 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .catalog import QueryCatalog
-from .errors import EmskgError
-from .http_status import HttpError, http_status, sanitize
+from ..errors import EmskgError
+from .errors import HttpError, http_status, sanitize
 from .jobs import Rendered
 from .negotiate import FORMAT_PARAMS, Offer, content_type
-from .settings import Settings
-from .workers import WorkerPool
 
-__all__ = ["GraphStats", "ServerState", "state", "error_response", "rendered_response", "format_values",
-           "install_error_handlers", "media_type_of"]
+__all__ = ["error_response", "rendered_response", "format_values", "install_error_handlers", "media_type_of",
+           "HtmlPage"]
+
+#: Renders an error as a page: ``(request, status, message) -> response``.
+HtmlPage = Callable[[Request, int, str], Response]
 
 log = logging.getLogger("emskg.http")
-
-
-@dataclass(frozen=True)
-class GraphStats:
-    """Figures about the loaded graph, for /health and the service description."""
-
-    triples: int
-    asserted: int
-    inferred: int
-    digest: str
-    named_graphs: tuple[tuple[str, int], ...]
-
-
-@dataclass
-class ServerState:
-    settings: Settings
-    pool: WorkerPool
-    catalog: QueryCatalog
-    stats: GraphStats
-
-    def run(self, job: str, *args: Any, timeout: float | None = None) -> Any:
-        """Run a job on a worker (blocking: call from a ``def`` endpoint or ``run_in_threadpool``)."""
-        return self.pool.run(job, *args, timeout=timeout)
-
-
-def state(request: Request) -> ServerState:
-    return request.app.state.emskg  # type: ignore[no-any-return]
 
 
 def media_type_of(request: Request) -> str:
@@ -88,16 +60,13 @@ def _wants_html(request: Request) -> bool:
     return path == "/" or path.startswith("/ui/") or path == "/ui"
 
 
-def _respond(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    if _wants_html(request):
-        from .web import error_page
+def install_error_handlers(app: FastAPI, html_page: HtmlPage | None = None) -> None:
+    """Every error path ends in one line: JSON for the API, a page (``html_page``) for the web UI."""
 
-        return error_page(request, status, sanitize(message))
-    return error_response(status, message, headers)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Every error path ends in one line: JSON for the API, a page for the web UI."""
+    def _respond(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        if html_page is not None and _wants_html(request):
+            return html_page(request, status, sanitize(message))
+        return error_response(status, message, headers)
 
     @app.exception_handler(EmskgError)
     async def emskg_error(request: Request, exc: EmskgError) -> Response:

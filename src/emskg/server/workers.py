@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .http_status import HttpError, http_status, sanitize
+from .errors import HttpError, http_status, sanitize
 
 __all__ = ["WorkerPool", "QueryTimeout", "ServiceBusy", "WorkerCrashed"]
 

@@ -24,29 +24,18 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import pyoxigraph as ox
 
-from .rdfio import Triple
-from .sparql import bind_rows, bind_values
+from ..core.sparqltext import bind_rows, bind_values, has_variable_predicate, iris_named, mixes_solutions, projection
+from ..core.terms import GraphView, Term, Triple, read_list
+from ..core.vocab import RDF, RDF_FIRST, RDF_REST, RDF_TYPE, RDFS_SUBCLASS_OF, SH, TRUE, XSD, sh
 from .sparql_subset import NeedsEngine, SelectPlan, Unsupported, compile_select
 
 __all__ = ["RawResult", "UnsupportedShape", "CompiledShapes", "GraphView", "well_formed"]
 
-SH = "http://www.w3.org/ns/shacl#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-TYPE = ox.NamedNode(RDF + "type")
-SUBCLASS = ox.NamedNode(RDFS + "subClassOf")
-FIRST, REST, NIL = ox.NamedNode(RDF + "first"), ox.NamedNode(RDF + "rest"), ox.NamedNode(RDF + "nil")
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
-
-
-def sh(name: str) -> ox.NamedNode:
-    return ox.NamedNode(SH + name)
+TYPE = RDF_TYPE
+SUBCLASS = RDFS_SUBCLASS_OF
 
 
 class UnsupportedShape(ValueError):
@@ -64,18 +53,6 @@ class RawResult:
     messages: tuple[str, ...]
     value: Term | None
     component: str | None
-
-
-class GraphView(Protocol):
-    """Read access to the data graph (the reasoner's ``_Index`` provides it)."""
-
-    def objects(self, s: Term, p: Term) -> Iterable[Term]: ...
-
-    def subjects(self, p: Term, o: Term) -> Iterable[Term]: ...
-
-    def pairs(self, p: Term) -> Iterator[tuple[Term, Term]]: ...
-
-    def __contains__(self, t: Triple) -> bool: ...
 
 
 # --- what the engine understands --------------------------------------------------------------
@@ -262,14 +239,8 @@ class _Triples:
         return vals[0] if vals else None
 
     def rdf_list(self, head: Term) -> list[Term]:
-        items: list[Term] = []
-        while head != NIL:
-            first = self.one(head, FIRST)
-            if first is None:
-                raise UnsupportedShape(f"malformed RDF list at {head}")
-            items.append(first)
-            head = self.one(head, REST) or NIL
-        return items
+        """An RDF list of the shapes graph; raises ``UnsupportedShape`` when it is malformed."""
+        return read_list(head, lambda n: self.one(n, RDF_FIRST), lambda n: self.one(n, RDF_REST), UnsupportedShape)
 
 
 def _literal_text(t: Term) -> str:
@@ -291,10 +262,6 @@ def _prefixes(g: _Triples, constraint: Term) -> str:
                 raise UnsupportedShape("sh:declare needs sh:prefix and sh:namespace")
             lines.append(f"PREFIX {_literal_text(prefix)}: <{_literal_text(ns)}>")
     return "\n".join(lines)
-
-
-_MIXES_SOLUTIONS = re.compile(r"\b(GROUP|HAVING|LIMIT|OFFSET|COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\b", re.I)
-_PROJECTION = re.compile(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?(?P<vars>.*?)\s+WHERE", re.I | re.S)
 
 
 def _compile_shape(g: _Triples, shape: Term) -> CompiledShape:
@@ -339,7 +306,7 @@ def _compile_shape(g: _Triples, shape: Term) -> CompiledShape:
         keys = {p.value for p in g.by_subject[c]} - {RDF + "type"}
         if keys - {SH + "select", SH + "prefixes", SH + "message", SH + "deactivated"}:
             raise UnsupportedShape(f"{shape}: only SELECT-based SPARQL constraints are supported")
-        if g.one(c, sh("deactivated")) == ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean")):
+        if g.one(c, sh("deactivated")) == TRUE:
             continue
         select = g.one(c, sh("select"))
         if not isinstance(select, ox.Literal):
@@ -350,10 +317,10 @@ def _compile_shape(g: _Triples, shape: Term) -> CompiledShape:
                                 else f"^<{path[1].value}>" if path else "")
         elif "$PATH" in text:
             raise UnsupportedShape(f"{shape}: $PATH in a shape without a path")
-        m = _PROJECTION.search(text)
-        projects = bool(m and re.search(r"[?$]this\b", m.group("vars")))
+        projected = projection(text)
+        projects = bool(projected and re.search(r"[?$]this\b", projected))
         own = tuple(sorted(_literal_text(x) for x in g.values(c, sh("message"))))
-        batchable = projects and not _MIXES_SOLUTIONS.search(text) and len(re.findall(r"\bSELECT\b", text, re.I)) == 1
+        batchable = projects and not mixes_solutions(text)
         full_text = _prefixes(g, c) + "\n" + text
         try:
             plan: SelectPlan | None = compile_select(full_text)
@@ -363,7 +330,6 @@ def _compile_shape(g: _Triples, shape: Term) -> CompiledShape:
     return compiled
 
 
-_TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
 
 
 class CompiledShapes:
@@ -380,7 +346,7 @@ class CompiledShapes:
         if referenced:
             raise UnsupportedShape("nested shapes (sh:property, sh:node, sh:or ...) are not supported")
         self.shapes = [_compile_shape(g, s) for s in sorted(shape_nodes, key=str)
-                       if g.one(s, sh("deactivated")) != _TRUE]
+                       if g.one(s, sh("deactivated")) != TRUE]
         self._kb = [ox.Quad(s, p, o) for s, p, o in kb_triples]
         self._read = _predicates_read([c for shape in self.shapes for c in shape.sparql])
         self._store = self._fresh_store()
@@ -517,12 +483,6 @@ def _solutions(rows: object) -> Iterator[dict[str, Term | ox.Triple]]:
         yield {n: row[i] for i, n in enumerate(names) if row[i] is not None}
 
 
-_IRI = re.compile(r"<([^<>\s]*)>")
-_PNAME = re.compile(r"(?<![\w?$<:])([A-Za-z][\w-]*)?:([\w-]*)")
-_PREFIX_DECL = re.compile(r"PREFIX\s+([\w-]*):\s*<([^<>]*)>", re.I)
-_VARIABLE_PREDICATE = re.compile(r"[?$]\w+\s+[?$]\w+\s+(?:[?$]\w+|<|[\w-]*:|\"|\d)")
-
-
 def _predicates_read(constraints: Sequence[SparqlConstraint]) -> frozenset[ox.NamedNode] | None:
     """The predicates SPARQL constraints can read: every IRI their text names (``a`` = rdf:type).
 
@@ -532,12 +492,9 @@ def _predicates_read(constraints: Sequence[SparqlConstraint]) -> frozenset[ox.Na
     """
     iris = {TYPE.value}
     for c in constraints:
-        if _VARIABLE_PREDICATE.search(c.text):
+        if has_variable_predicate(c.text):
             return None
-        prefixes = dict(_PREFIX_DECL.findall(c.text))
-        body = _PREFIX_DECL.sub("", c.text)
-        iris.update(_IRI.findall(body))
-        iris.update(prefixes[p] + local for p, local in _PNAME.findall(body) if p in prefixes)
+        iris.update(iris_named(c.text))
     return frozenset(ox.NamedNode(i) for i in iris)
 
 

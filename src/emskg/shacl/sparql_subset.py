@@ -27,21 +27,22 @@ depend on which path ran. Tests compare the two paths on every example and on ge
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import cast
 
 import pyoxigraph as ox
 
-from .rdfio import Triple
+from ..core.sparqltext import SUBSET_TOKEN
+from ..core.terms import GraphView, Term, Triple
+from ..core.vocab import RDF_TYPE
 
 __all__ = ["Unsupported", "NeedsEngine", "SelectPlan", "compile_select"]
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Solution = dict[str, Term]
-TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD = "http://www.w3.org/2001/XMLSchema#"
+TYPE = RDF_TYPE
+#: The data graph a query is evaluated on (the SHACL engine's).
+Graph = GraphView
 
 
 class Unsupported(ValueError):
@@ -50,18 +51,6 @@ class Unsupported(ValueError):
 
 class NeedsEngine(Exception):
     """This evaluation met a case whose exact answer needs a full engine (literal comparison)."""
-
-
-class Graph(Protocol):
-    """Index-style read access (the reasoner's index; ``emskg.shacl.GraphView`` is the same)."""
-
-    def objects(self, s: Term, p: Term) -> Iterable[Term]: ...
-
-    def subjects(self, p: Term, o: Term) -> Iterable[Term]: ...
-
-    def pairs(self, p: Term) -> Iterator[tuple[Term, Term]]: ...
-
-    def __contains__(self, t: Triple) -> bool: ...
 
 
 # --- the query, compiled ----------------------------------------------------------------------
@@ -267,26 +256,12 @@ def _equal(a: Term, b: Term) -> bool:
 
 # --- parsing -------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<comment>\#[^\n]*)
-    | (?P<iri><[^<>"{}|^`\\\s]*>)
-    | (?P<var>[?$][A-Za-z_][\w]*)
-    | (?P<literal>"|'|[+-]?\d)
-    | (?P<op>\|\||&&|!=|\^\^|[{}().;,=!^@*])
-    | (?P<pname>(?:[A-Za-z][\w.-]*)?:[\w.-]*)
-    | (?P<word>[A-Za-z_][\w-]*)
-    )""",
-    re.X,
-)
-
-
 def _tokens(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     pos = 0
     text = text.rstrip()
     while pos < len(text):
-        m = _TOKEN.match(text, pos)
+        m = SUBSET_TOKEN.match(text, pos)
         if m is None or m.end() == pos:
             raise Unsupported(f"cannot read the query at {text[pos:pos + 20]!r}")
         pos = m.end()

@@ -1,6 +1,8 @@
-"""Validating many files in several processes: ``emskg validate --jobs N``.
+"""Running a function over many items in several processes: ``emskg validate --jobs N``.
 
-The files are cut into chunks that processes claim from a pair of shared counters: ``N - 1``
+The runner knows nothing of validation: it gets the items (file names), a function for this process
+and a picklable factory that builds the same function in each worker (``Validator.validate_files``
+passes both). The items are cut into chunks that processes claim from a pair of shared counters: ``N - 1``
 worker processes take chunks from the front, and the calling process — whose graph and shapes are
 already loaded — takes them from the back. A run therefore starts at once (the workers join in
 when they have loaded), ``--jobs 2`` on 2 cores means two busy processes rather than two plus an
@@ -10,24 +12,25 @@ the chunks it had claimed are validated here and the run still reports every fil
 
 from __future__ import annotations
 
-import os
+import logging
 import pickle
-import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .validate import Engine, FileReport, Validator
+from ..core.fsutil import atomic_write
 
-__all__ = ["validate_in_processes", "CHUNK"]
+__all__ = ["run_chunks", "CHUNK"]
 
-#: Files per chunk: small enough to balance the end of a run, large enough that claiming one costs
-#: nothing next to validating it (~1.5 ms a file).
+log = logging.getLogger(__name__)
+
+#: Items per chunk: small enough to balance the end of a run, large enough that claiming one costs
+#: nothing next to working on it.
 CHUNK = 64
 
 
@@ -66,8 +69,13 @@ class _Claims:
         return i
 
 
-def validate_in_processes(validator: Validator, paths: list[str], jobs: int) -> list[FileReport]:
-    """Every file's report, in order, from ``jobs`` processes (this one included).
+def run_chunks(paths: list[str], jobs: int, *, local: Callable[[str], Any],
+               make_worker: Callable[[], Callable[[str], Any]]) -> list[Any]:
+    """``local(item)`` for every item, in order, computed in ``jobs`` processes (this one included).
+
+    ``local`` runs in this process; ``make_worker`` is called once in each worker process to build
+    the same function there, so it must pickle (a module-level function or a ``functools.partial``
+    of one). The answers must pickle too.
 
     Workers write each chunk's reports to a file of their own and answer only its number: a worker
     killed while sending a large answer through the pool's pipe would leave half a message there,
@@ -80,20 +88,19 @@ def validate_in_processes(validator: Validator, paths: list[str], jobs: int) -> 
     front = ctx.Value("i", 0)
     back = ctx.RawValue("i", len(chunks) - 1)  # written by this process only
     claims = _Claims(front, back)
-    done: dict[int, list[FileReport]] = {}
+    done: dict[int, list[Any]] = {}
     with tempfile.TemporaryDirectory(prefix="emskg-jobs-") as folder, \
             ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                initargs=(str(validator.kg.paths.root), str(validator.shapes.folder), validator.engine,
-                                          validator.record_checks, chunks, front, back, folder)) as pool:
+                                initargs=(make_worker, chunks, front, back, folder)) as pool:
         # one task per chunk at most; a task that finds nothing left to claim returns at once
         futures: list[Future[int | None]] = [pool.submit(_validate_next_chunk) for _ in chunks]
         try:
             while (i := claims.next_back()) is not None:
-                done[i] = [validator.validate_file(p) for p in chunks[i]]
+                done[i] = [local(p) for p in chunks[i]]
             for future in futures:
                 future.result()
         except BrokenProcessPool:
-            print("emskg: a worker process died; validating its files in this one", file=sys.stderr)
+            log.warning("a worker process died; validating its files in this one")
         except BaseException:  # Ctrl-C: do not wait for the queued tasks
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -103,41 +110,33 @@ def validate_in_processes(validator: Validator, paths: list[str], jobs: int) -> 
                 done[i] = pickle.loads(written.read_bytes())
     for i, chunk in enumerate(chunks):  # what a dead worker had claimed
         if i not in done:
-            done[i] = [validator.validate_file(p) for p in chunk]
+            done[i] = [local(p) for p in chunk]
     return [r for i in range(len(chunks)) for r in done[i]]
 
 
 # --- in the worker processes --------------------------------------------------------------------
 
-_WORKER: Validator | None = None
+_WORKER: Callable[[str], Any] | None = None
 _CHUNKS: list[list[str]] = []
 _CLAIMS: _Claims | None = None
 _FOLDER = ""
 
 
-def _init_worker(root: str, shapes: str, engine: Engine, record_checks: bool, chunks: list[list[str]],
+def _init_worker(make_worker: Callable[[], Callable[[str], Any]], chunks: list[list[str]],
                  front: Synchronized[int], back: _SharedInt, folder: str) -> None:
-    """Each worker loads the cached knowledge graph (tens of ms) and the shapes once."""
+    """Each worker builds its function once (for validation: loads the cached graph and the shapes)."""
     global _WORKER, _CHUNKS, _CLAIMS, _FOLDER
-    from .resources import DataPaths
-    from .store import load_graph
-    from .validate import Validator, settle
-
-    _WORKER = Validator(load_graph(paths=DataPaths(Path(root))), engine=engine, shapes_dir=Path(shapes),
-                        record_checks=record_checks)
+    _WORKER = make_worker()
     _CHUNKS, _CLAIMS, _FOLDER = chunks, _Claims(front, back), folder
-    settle()
 
 
 def _validate_next_chunk() -> int | None:
-    """Claim a chunk, validate it, and write its reports to ``FOLDER/N.pickle`` (renamed into place
+    """Claim a chunk, work through it, and write its answers to ``FOLDER/N.pickle`` (renamed into place
     when complete); the answer is just N."""
     assert _WORKER is not None and _CLAIMS is not None, "worker not initialised"
     i = _CLAIMS.next_front()
     if i is None:
         return None
-    reports = [_WORKER.validate_file(p) for p in _CHUNKS[i]]
-    partial = Path(_FOLDER, f"{i}.pickle.part")
-    partial.write_bytes(pickle.dumps(reports, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(partial, Path(_FOLDER, f"{i}.pickle"))
+    answers = [_WORKER(p) for p in _CHUNKS[i]]
+    atomic_write(Path(_FOLDER, f"{i}.pickle"), pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
     return i

@@ -21,15 +21,16 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from .rdfio import PREFIXES
-from .sparql import Term, run_sparql
-from .store import KnowledgeGraph
+from ..core.terms import ResultTerm
+from ..core.vocab import EMS, RDF_TYPE
+from ..graph.store import KnowledgeGraph
+from ..query.sparql import run_sparql
+from .model import Suggestion
 
 __all__ = ["Suggestion", "Gap", "GapAnalysis"]
 
-EMS = PREFIXES["ems"]
 _FRAMEWORK = ox.NamedNode(EMS + "ManagementSystemFramework")
-_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+_TYPE = RDF_TYPE
 _PART_OF_COMPONENT = ox.NamedNode(EMS + "partOfComponent")
 _FULL = EMS + "FullSupport"
 
@@ -56,22 +57,6 @@ SELECT ?initiative ?evidence ?source ?level ?rank WHERE {{
   ?claim ems:evidence ?evidence ; dcterms:source ?source .
   OPTIONAL {{ ?claim ems:supportLevel ?level }}
 }}"""
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """An initiative that supports what is missing, with the report's words for why."""
-
-    initiative: str
-    label: str
-    why: str
-    source: str
-    source_label: str
-    is_framework: bool = False
-
-    def to_json(self) -> dict[str, str]:
-        return {"initiative": self.initiative, "label": self.label, "why": self.why, "source": self.source,
-                "sourceLabel": self.source_label}
 
 
 @dataclass(frozen=True, order=True)
@@ -152,6 +137,6 @@ class GapAnalysis:
                           claim.initiative in self._frameworks)
 
 
-def _text(term: Term | None) -> str:
+def _text(term: ResultTerm | None) -> str:
     """A result cell's IRI or lexical form; '' when unbound."""
     return "" if term is None or isinstance(term, ox.Triple) else term.value

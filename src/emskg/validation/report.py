@@ -1,6 +1,6 @@
 """Writing a validation run: text for people, JSON for programs, a SHACL report, JUnit XML for CI.
 
-Every renderer works from the :class:`~emskg.validate.RunReport` dataclasses alone (no rdflib, no
+Every renderer works from the :class:`~emskg.validation.model.RunReport` dataclasses alone (no rdflib, no
 pyshacl), so the CLI and the HTTP endpoint print the same thing for the same run.
 """
 
@@ -14,19 +14,22 @@ from xml.etree import ElementTree as ET
 
 import pyoxigraph as ox
 
-from .rdfio import PREFIXES, Triple, serialize
-from .validate import SEVERITIES, Check, FileReport, RunReport, ValidationResult
+from ..core.rdfio import serialize
+from ..core.terms import Triple
+from ..core.terms import curie as _curie
+from ..core.vocab import DCTERMS_SOURCE, EMSH, PREFIXES, RDF_TYPE, RDFS_COMMENT, RDFS_SEE_ALSO, XSD_BOOLEAN, sh
+from .model import REPORT_FORMATS, SEVERITIES, CheckedPair, FileReport, RunReport, ValidationResult
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "render", "curie"]
 
-FORMATS = ("text", "json", "turtle", "junit")
+FORMATS = REPORT_FORMATS
 
-_SH = PREFIXES["sh"]
-_CURIES = {**PREFIXES, "emsh": "https://w3id.org/emskg/shapes#"}
+_CURIES = {**PREFIXES, "emsh": EMSH}
 
 
 def render(report: RunReport, fmt: str, fail_on: str = "violation") -> str:
-    """The run in ``fmt``; ``fail_on`` decides which results JUnit counts as failures."""
+    """The run in ``fmt`` (one of :data:`FORMATS`); ``fail_on`` decides which results JUnit counts as
+    failures and the text summary's verdict. Raises ``KeyError`` for an unknown format."""
     renderers: dict[str, Callable[[RunReport, str], str]] = {
         "text": _text, "json": _json, "turtle": _turtle, "junit": _junit}
     return renderers[fmt](report, fail_on)
@@ -36,10 +39,7 @@ def curie(iri: str | None) -> str:
     """``ems:selectsOutcome`` for a known namespace, else the IRI itself."""
     if iri is None:
         return ""
-    for prefix, ns in _CURIES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+    return _curie(iri, _CURIES) or iri
 
 
 def _failing(fail_on: str) -> tuple[str, ...]:
@@ -49,8 +49,8 @@ def _failing(fail_on: str) -> tuple[str, ...]:
 # --- JSON ---------------------------------------------------------------------------------------
 
 def _json(report: RunReport, fail_on: str) -> str:
-    """One file's report a line: ``indent=`` would switch json to its pure-Python encoder, which
-    took as long as validating for runs of thousands of files; this stays diff- and grep-friendly."""
+    """One file's report a line: ``indent=`` would switch json to its pure-Python encoder, far slower
+    for runs of thousands of files (docs/design.md); this stays diff- and grep-friendly."""
     files = ",\n  ".join(json.dumps(f.to_json(), ensure_ascii=False) for f in report.files)
     return f'{{"conforms": {json.dumps(report.conforms)},\n "files": [\n  {files}\n ]}}\n' if files else \
         f'{{"conforms": {json.dumps(report.conforms)}, "files": []}}\n'
@@ -135,12 +135,9 @@ def _turtle(report: RunReport, fail_on: str) -> str:
     return serialize(triples, ox.RdfFormat.TURTLE).decode()
 
 
-def _sh(name: str) -> ox.NamedNode:
-    return ox.NamedNode(_SH + name)
-
-
-_RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
-_BOOLEAN = ox.NamedNode(PREFIXES["xsd"] + "boolean")
+_sh = sh
+_RDF_TYPE = RDF_TYPE
+_BOOLEAN = XSD_BOOLEAN
 
 
 def _report_triples(f: FileReport, scope: str) -> Iterator[Triple]:
@@ -148,9 +145,9 @@ def _report_triples(f: FileReport, scope: str) -> Iterator[Triple]:
     node = ox.BlankNode(f"{scope}_report")
     yield node, _RDF_TYPE, _sh("ValidationReport")
     yield node, _sh("conforms"), ox.Literal("true" if f.conforms else "false", datatype=_BOOLEAN)
-    yield node, ox.NamedNode("http://purl.org/dc/terms/source"), ox.Literal(f.file)
+    yield node, DCTERMS_SOURCE, ox.Literal(f.file)
     if f.error is not None:
-        yield node, ox.NamedNode(PREFIXES["rdfs"] + "comment"), ox.Literal(f.error)
+        yield node, RDFS_COMMENT, ox.Literal(f.error)
     for j, r in enumerate(f.results, 1):
         result = ox.BlankNode(f"{scope}_r{j}")
         yield node, _sh("result"), result
@@ -172,7 +169,7 @@ def _result_triples(r: ValidationResult, node: ox.BlankNode, scope: str) -> Iter
                  else ox.Literal(r.value, datatype=ox.NamedNode(r.value_datatype)))
         yield node, _sh("value"), value
     for s in r.suggestions:
-        yield node, ox.NamedNode(PREFIXES["rdfs"] + "seeAlso"), ox.NamedNode(s.initiative)
+        yield node, RDFS_SEE_ALSO, ox.NamedNode(s.initiative)
 
 
 def _term(name: str, scope: str) -> ox.NamedNode | ox.BlankNode:
@@ -219,7 +216,7 @@ def _junit_suite(f: FileReport, failing: tuple[str, ...]) -> ET.Element:
     cases = {(c.shape, c.focus_node): c for c in f.checks}
     for shape, focus in grouped.keys() - cases.keys():  # a result whose target the checks did not list
         first = grouped[(shape, focus)][0]
-        cases[(shape, focus)] = Check(shape, curie(shape), focus, first.focus_label)
+        cases[(shape, focus)] = CheckedPair(shape, curie(shape), focus, first.focus_label)
     failures = 0
     for key in sorted(cases):
         failures += _junit_case(suite, cases[key], grouped.get(key, []), failing)
@@ -227,7 +224,7 @@ def _junit_suite(f: FileReport, failing: tuple[str, ...]) -> ET.Element:
     return suite
 
 
-def _junit_case(suite: ET.Element, check: Check, results: list[ValidationResult], failing: tuple[str, ...]) -> int:
+def _junit_case(suite: ET.Element, check: CheckedPair, results: list[ValidationResult], failing: tuple[str, ...]) -> int:
     case = ET.SubElement(suite, "testcase", classname=_named(check.focus_node, check.focus_label),
                          name=f"{check.shape_label} ({curie(check.shape)})")
     failed = [r for r in results if r.severity in failing]

@@ -2,26 +2,25 @@
 
 A declaration (Turtle, JSON-LD ...) describes an ``ems:ManagementSystem``; the shapes of ``shapes/``
 check it against the Appendix C outline and sections 3 and 5, and every gap a shape finds comes
-with the initiatives of the knowledge graph that would fill it (:mod:`emskg.gaps`).
+with the initiatives of the knowledge graph that would fill it (:mod:`emskg.validation.gaps`).
 
 Three engines give the same results (tests hold them to it on every example and on generated
 declarations):
 
 ``reference``
     What people write today: ``pyshacl.validate`` on declaration + ontology + knowledge base with
-    pyshacl's owlrl inference. About 5 s a declaration, because owlrl re-derives the whole RL
-    closure of the knowledge base every time.
+    pyshacl's owlrl inference. Slow: owlrl re-derives the whole RL closure of the knowledge
+    base every time.
 ``pyshacl``
     Reasons only over what the declaration adds, on top of the cached knowledge-base closure
-    (:meth:`emskg.reason.Closure.extend`, under a millisecond), and hands pyshacl a small data
+    (:meth:`emskg.graph.reason.Closure.extend`), and hands pyshacl a small data
     graph: the declaration, what it entails, and the knowledge-base triples *about the terms it
     names* (see :meth:`Validator.data_graph` for why that slice gives the reference's results).
-    About 12 ms a declaration.
 ``fast`` (default)
-    The same reasoning, then the shapes compiled by :mod:`emskg.shacl` and evaluated on the
-    reasoner's layered index — nothing copied, no rdflib. About 1 ms a declaration. If the shapes
-    use a SHACL feature that engine does not implement, ``fast`` says so once on stderr and runs
-    the ``pyshacl`` engine instead.
+    The same reasoning, then the shapes compiled by :mod:`emskg.shacl.engine` and evaluated on the
+    reasoner's layered index — nothing copied, no rdflib. If the shapes use a SHACL feature that
+    engine does not implement, ``fast`` logs a warning once and runs the ``pyshacl`` engine instead.
+    docs/design.md has the measured cost of each engine.
 
 One :class:`Validator` is built per process and reused for every file: the knowledge graph, the
 shapes and the gap answers are loaded once.
@@ -29,247 +28,36 @@ shapes and the gap answers are loaded once.
 
 from __future__ import annotations
 
-import re
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import EmskgError, InputError
-from .gaps import Gap, GapAnalysis, Suggestion
-from .rdfio import PREFIXES, Triple, format_for, parse_bytes, parse_file, to_rdflib
-from .reason import Closure, UnsupportedAxiom, compile_rules, has_schema_triples, materialise
-from .shacl import CompiledShapes, GraphView, RawResult, UnsupportedShape
-from .store import KnowledgeGraph
+from ..core.paths import DataPaths
+from ..core.rdfio import parse_bytes, parse_file
+from ..core.terms import GraphView, Triple, best_label
+from ..core.vocab import RDF_TYPE, RDFS_LABEL, ems
+from ..errors import EmskgError, InputError
+from ..graph.reason import Closure, UnsupportedAxiom, compile_rules, has_schema_triples, materialise
+from ..graph.store import KnowledgeGraph, load_graph, settle
+from ..shacl.engine import CompiledShapes, RawResult, UnsupportedShape
+from .gaps import GapAnalysis
+from .model import ENGINES, SEVERITIES, CheckedPair, Engine, FileReport, RunReport, Suggestion, ValidationResult
+from .pyshacl_engine import report_results, run_reference, run_sliced
+from .shapes import ShapeInfo, Shapes
 
-if TYPE_CHECKING:  # rdflib and pyshacl are slow to import; only validation imports them
-    import rdflib
+__all__ = ["Validator", "DeclarationContext"]
 
-__all__ = [
-    "Suggestion",
-    "ValidationResult",
-    "FileReport",
-    "RunReport",
-    "Validator",
-    "ENGINES",
-    "FAIL_ON",
-    "SEVERITIES",
-]
+log = logging.getLogger(__name__)
 
-Engine = Literal["fast", "pyshacl", "reference"]
-ENGINES: tuple[Engine, ...] = ("fast", "pyshacl", "reference")
-#: Result severities, most severe first (the names of sh:Violation, sh:Warning, sh:Info).
-SEVERITIES = ("Violation", "Warning", "Info")
-#: What ``--fail-on`` accepts: the least severe result that makes the run fail.
-FAIL_ON = ("violation", "warning")
+_SYSTEM = ems("ManagementSystem")
+_SELECTS = ems("selectsOutcome")
+_OUTCOME = ems("ManagementOutcome")
 
-SH = "http://www.w3.org/ns/shacl#"
-EMS = PREFIXES["ems"]
-_RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
-_LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
-_SYSTEM = ox.NamedNode(EMS + "ManagementSystem")
-_SELECTS = ox.NamedNode(EMS + "selectsOutcome")
-_OUTCOME = ox.NamedNode(EMS + "ManagementOutcome")
-
-
-# --- the public result model -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ValidationResult:
-    """One SHACL result, with readable labels and the initiatives that would fill the gap.
-
-    Terms are strings: IRIs as they are, blank nodes of the declaration as ``_:b1``, ``_:b2`` ... in
-    the order they first appear in the file (so reports are identical from run to run), literals by
-    their lexical form.
-    """
-
-    focus_node: str
-    result_path: str | None
-    severity: str
-    message: str
-    source_shape: str
-    suggestions: tuple[Suggestion, ...] = ()
-    focus_label: str | None = None
-    value: str | None = None
-    value_label: str | None = None
-    value_datatype: str | None = None  # set when the value is a literal
-    constraint_component: str | None = None
-
-    def key(self) -> tuple[str, str | None, str, str]:
-        """What two engines must agree on: (focus node, path, source shape, severity)."""
-        return (self.focus_node, self.result_path, self.source_shape, self.severity)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "focusNode": self.focus_node,
-            "focusLabel": self.focus_label,
-            "resultPath": self.result_path,
-            "value": self.value,
-            "severity": self.severity,
-            "message": self.message,
-            "sourceShape": self.source_shape,
-            "suggestions": [s.to_json() for s in self.suggestions],
-        }
-
-
-@dataclass(frozen=True)
-class Check:
-    """A (shape, focus node) pair that was checked: a JUnit test case."""
-
-    shape: str
-    shape_label: str
-    focus_node: str
-    focus_label: str | None
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """The validation of one file; ``error`` is set (and there are no results) when it could not be read.
-
-    ``conforms`` means *no violation*: warnings and infos do not make a file non-conforming (like
-    pyshacl's ``allow_warnings``); ``--fail-on warning`` changes the exit code, not this.
-    """
-
-    file: str
-    conforms: bool
-    results: tuple[ValidationResult, ...] = ()
-    error: str | None = None
-    checks: tuple[Check, ...] = field(default=(), compare=False)
-
-    def count(self, severity: str) -> int:
-        return sum(1 for r in self.results if r.severity == severity)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"file": self.file, "conforms": self.conforms,
-                               "results": [r.to_json() for r in self.results]}
-        if self.error is not None:
-            out["error"] = self.error
-        return out
-
-
-@dataclass(frozen=True)
-class RunReport:
-    """The validation of every file of a run."""
-
-    files: tuple[FileReport, ...]
-
-    @property
-    def conforms(self) -> bool:
-        return all(f.conforms for f in self.files)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"conforms": self.conforms, "files": [f.to_json() for f in self.files]}
-
-    def exit_code(self, fail_on: str = "violation") -> int:
-        """2 if a file could not be validated, 1 if a result fails the run, else 0."""
-        if fail_on not in FAIL_ON:
-            raise InputError(f"--fail-on takes one of {', '.join(FAIL_ON)}, not {fail_on!r}")
-        if any(f.error is not None for f in self.files):
-            return 2
-        failing = SEVERITIES[: SEVERITIES.index(fail_on.capitalize()) + 1]
-        return 1 if any(r.severity in failing for f in self.files for r in f.results) else 0
-
-
-# --- the shapes ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ShapeInfo:
-    """What the validator needs to know about a shape besides what pyshacl does with it."""
-
-    iri: str
-    label: str
-    message: str
-    gaps: tuple[Gap, ...]
-    targets: tuple[tuple[str, str], ...]  # (sh:targetClass | sh:targetObjectsOf | ..., IRI)
-
-
-_TARGETS = ("targetClass", "targetObjectsOf", "targetSubjectsOf", "targetNode")
-
-
-class Shapes:
-    """The shapes of ``shapes/``, parsed once: as triples, as an rdflib graph for pyshacl, and indexed."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        files = sorted(folder.glob("*.ttl"))
-        if not files:
-            raise InputError(f"no SHACL shapes found in {folder}")
-        self.triples: list[Triple] = [t for f in files for t in parse_file(f)]
-        self.info = _shape_info(self.triples)
-        self.terms = _mentioned_terms(self.triples)
-        self._graph: rdflib.Graph | None = None
-
-    @property
-    def graph(self) -> rdflib.Graph:
-        if self._graph is None:
-            import rdflib
-
-            self._graph = to_rdflib(self.triples, rdflib.Graph(bind_namespaces="none"))
-        return self._graph
-
-
-_SPARQL_IRI = re.compile(r"<([^<>\s]+)>")
-_SPARQL_NAME = re.compile(r"(?<![\w?$<])([A-Za-z][\w-]*):([\w-]+)")
-
-
-def _mentioned_terms(triples: list[Triple]) -> frozenset[ox.NamedNode]:
-    """Every IRI the shapes name as a value or in their SPARQL (prefixed names expanded).
-
-    A shape can only read a predicate it names — as the object of ``sh:path``, of a path operator or
-    list, of ``sh:targetObjectsOf`` ... — or writes in its SPARQL, so the fast engine's slice keeps
-    the knowledge-base triples with these predicates (a superset: classes, elements and sections are
-    in it too). The predicates that *describe* the shapes (``rdfs:label``, ``dcterms:source`` ...)
-    are not read from the data. ``rdf:type`` (SPARQL's ``a``, ``sh:class``) and ``rdfs:subClassOf``
-    (what ``sh:class`` follows) always are.
-    """
-    iris = {o.value for _, _, o in triples if isinstance(o, ox.NamedNode)}
-    prefixes = _declared_prefixes(triples)
-    for _, p, o in triples:
-        if p.value in (SH + "select", SH + "ask") and isinstance(o, ox.Literal):
-            iris.update(_SPARQL_IRI.findall(o.value))
-            iris.update(prefixes[m[0]] + m[1] for m in _SPARQL_NAME.findall(o.value) if m[0] in prefixes)
-    iris.update((_RDF_TYPE.value, PREFIXES["rdfs"] + "subClassOf"))
-    return frozenset(ox.NamedNode(i) for i in iris)
-
-
-def _declared_prefixes(triples: list[Triple]) -> dict[str, str]:
-    """The ``sh:declare`` prefixes of the shapes graph (what their SPARQL can use)."""
-    by_node: dict[Any, dict[str, str]] = defaultdict(dict)
-    for s, p, o in triples:
-        if p.value in (SH + "prefix", SH + "namespace") and isinstance(o, ox.Literal):
-            by_node[s][p.value.removeprefix(SH)] = o.value
-    return {d["prefix"]: d["namespace"] for d in by_node.values() if {"prefix", "namespace"} <= d.keys()}
-
-
-def _shape_info(triples: Iterable[Triple]) -> dict[str, ShapeInfo]:
-    by_subject: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = defaultdict(
-        lambda: defaultdict(list))
-    for s, p, o in triples:
-        if isinstance(s, ox.NamedNode):
-            by_subject[s.value][p.value].append(o)
-    shape_types = {SH + "NodeShape", SH + "PropertyShape"}
-    out = {}
-    for iri, props in by_subject.items():
-        if not shape_types & {t.value for t in props[_RDF_TYPE.value]}:
-            continue
-        gaps = [Gap("component", o.value) for o in props[EMS + "gapComponent"]]
-        gaps += [Gap("element", o.value) for o in props[EMS + "gapElement"]]
-        targets = tuple(sorted((t, o.value) for t in _TARGETS for o in props[SH + t]))
-        out[iri] = ShapeInfo(iri, _first_text(props[_LABEL.value]) or iri, _first_text(props[SH + "message"]),
-                             tuple(gaps), targets)
-    return out
-
-
-def _first_text(terms: Sequence[ox.NamedNode | ox.BlankNode | ox.Literal]) -> str:
-    texts = sorted((t.language not in (None, "en"), t.value) for t in terms if isinstance(t, ox.Literal))
-    return texts[0][1] if texts else ""
-
-
-# --- the validator ------------------------------------------------------------------------------
 
 class Validator:
     """Validates declarations against the shapes, with the knowledge graph; build once, reuse."""
@@ -277,7 +65,9 @@ class Validator:
     def __init__(self, kg: KnowledgeGraph, *, engine: Engine = "fast", shapes_dir: Path | None = None,
                  record_checks: bool = True) -> None:
         """``record_checks``: list every (shape, focus node) pair on each report, which only the JUnit
-        format needs (one test case per pair); turning it off saves a third of a millisecond a file."""
+        format needs (one test case per pair); turning it off saves time on every file.
+
+        Raises ``InputError`` for an unknown engine or a shapes folder without shapes."""
         if engine not in ENGINES:
             raise InputError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
         self.kg = kg
@@ -291,10 +81,7 @@ class Validator:
             try:
                 self.compiled = CompiledShapes(self.shapes.triples, kg.triples(inferred=True))
             except UnsupportedShape as exc:
-                import sys
-
-                print(f"emskg: note: the compiled SHACL engine cannot run these shapes ({exc}); "
-                      "using pyshacl", file=sys.stderr)
+                log.warning("note: the compiled SHACL engine cannot run these shapes (%s); using pyshacl", exc)
 
     # -- entry points ---------------------------------------------------------------------------
     def validate_bytes(self, data: bytes, fmt: ox.RdfFormat, name: str, base_iri: str | None = None) -> FileReport:
@@ -306,27 +93,24 @@ class Validator:
             return FileReport(name, False, error=exc.message)
 
     def validate_file(self, path: str | Path) -> FileReport:
-        """Validate one local file (format from its extension)."""
-        p = Path(path)
+        """Validate one local file (format from its extension); never raises for a bad file."""
+        name = str(Path(path))
         try:
-            data = p.read_bytes()
-        except FileNotFoundError:
-            return FileReport(str(p), False, error=f"{p}: no such file")
-        except IsADirectoryError:
-            return FileReport(str(p), False, error=f"{p}: is a directory, not an RDF file")
-        except OSError as exc:
-            return FileReport(str(p), False, error=f"{p}: cannot read ({exc.strerror})")
-        return self.validate_bytes(data, format_for(path=p), str(p), base_iri=p.resolve().as_uri())
+            return self._validate(parse_file(path), name)
+        except EmskgError as exc:
+            return FileReport(name, False, error=exc.message)
 
     def validate_files(self, paths: Iterable[str | Path], jobs: int = 1) -> RunReport:
         """Validate every file; with ``jobs`` > 1, in that many processes, this one included
-        (:mod:`emskg.batch`; same results, same order)."""
+        (:mod:`emskg.validation.batch`; same results, same order)."""
         todo = [str(p) for p in paths]
         if jobs <= 1 or len(todo) < 2:
             return RunReport(tuple(self.validate_file(p) for p in todo))
-        from .batch import validate_in_processes
+        from .batch import run_chunks  # only a multi-process run needs it
 
-        return RunReport(tuple(validate_in_processes(self, todo, jobs)))
+        worker = partial(_file_validator, str(self.kg.paths.root), str(self.shapes.folder), self.engine,
+                         self.record_checks)
+        return RunReport(tuple(run_chunks(todo, jobs, local=self.validate_file, make_worker=worker)))
 
     # -- one declaration ------------------------------------------------------------------------
     def _validate(self, declaration: list[Triple], name: str) -> FileReport:
@@ -339,10 +123,12 @@ class Validator:
         if self.compiled is not None:
             raw = self.compiled.validate(closure.index, own)
         elif self.engine == "reference":
-            raw = _report_results(self._reference_report(declaration))
+            if self._reference_kb is None:
+                self._reference_kb = self.kg.triples(inferred=False)
+            raw = report_results(run_reference(self._reference_kb, declaration, self.shapes))
         else:
-            raw = _report_results(_run_shacl(self.data_graph(declaration, closure), self.shapes))
-        context = _Context(self.kg, declaration, own, closure.index)
+            raw = report_results(run_sliced(self.data_graph(declaration, closure), self.shapes))
+        context = DeclarationContext(self.kg, declaration, own, closure.index)
         results = tuple(sorted((self._result(r, context) for r in raw), key=_result_order))
         checks = tuple(self._checks(context)) if self.record_checks else ()
         return FileReport(name, not any(r.severity == "Violation" for r in results), results, checks=checks)
@@ -356,7 +142,7 @@ class Validator:
         return self.kg.closure.extend(self.kg.rules, declaration)
 
     def data_graph(self, declaration: list[Triple], closure: Closure | None = None) -> list[Triple]:
-        """The graph the fast engine validates: the declaration, what it entails, and the KB slice it needs.
+        """The graph the pyshacl engine validates: the declaration, what it entails, and the KB slice it needs.
 
         Why this gives the reference's results: the reference validates declaration ∪ ontology ∪ KB
         under OWL RL. (1) Entailments: the KB closure is cached; ``Closure.extend`` adds exactly what
@@ -371,8 +157,8 @@ class Validator:
         triples whose subject is a term of the declaration or its entailments are all the KB the
         shapes can see. (4) Of those, a shape can only read predicates it names, so only triples
         with a predicate the shapes mention are kept (:func:`_mentioned_terms`; labels, definitions
-        and sources are dropped: 750 -> 411 triples for the complete example, and copying them into
-        rdflib had been a third of the time). A declaration that adds axioms (``rdfs:subClassOf`` ...)
+        and sources are dropped: 750 -> 411 triples for the complete example, which rdflib then need
+        not copy). A declaration that adds axioms (``rdfs:subClassOf`` ...)
         can change what the KB entails, so it is reasoned with the KB from scratch and validated with
         all of it.
         """
@@ -390,27 +176,8 @@ class Validator:
                     graph[(q.subject, q.predicate, q.object)] = None  # type: ignore[index]
         return list(graph)
 
-    def _reference_report(self, declaration: list[Triple]) -> rdflib.Graph:
-        """The naive pipeline: pyshacl over declaration + ontology + KB (asserted) with owlrl inference.
-
-        ``PYSHACL_USE_FULL_MIXIN=1`` makes pyshacl mix the *whole* ``ont_graph`` into the data graph
-        (without it, pyshacl only copies class and property definitions, not the KB's individuals, so
-        no outcome or element would be known). In pyshacl 0.40 that code path returns a bare rdflib
-        Dataset and the owlrl step then fails (``'Dataset' object has no attribute 'is_oxigraph'``),
-        so this does the same mixing itself: the data graph is declaration ∪ ontology ∪ KB.
-        """
-        import pyshacl
-        import rdflib
-
-        if self._reference_kb is None:
-            self._reference_kb = self.kg.triples(inferred=False)
-        data = to_rdflib(self._reference_kb, rdflib.Graph(bind_namespaces="none"))
-        to_rdflib(declaration, data)
-        _, report, _ = pyshacl.validate(data, shacl_graph=self.shapes.graph, inference="owlrl", inplace=True)
-        return report  # type: ignore[no-any-return]
-
     # -- results -------------------------------------------------------------------------------
-    def _result(self, raw: _RawResult, context: _Context) -> ValidationResult:
+    def _result(self, raw: RawResult, context: DeclarationContext) -> ValidationResult:
         info = self.shapes.info.get(raw.shape)
         message = _pick_message(raw.messages, info)
         suggestions: tuple[Suggestion, ...] = ()
@@ -425,11 +192,11 @@ class Validator:
             value_datatype=value.datatype.value if isinstance(value, ox.Literal) else None,
             constraint_component=raw.component)
 
-    def _checks(self, context: _Context) -> Iterator[Check]:
+    def _checks(self, context: DeclarationContext) -> Iterator[CheckedPair]:
         """Every (shape, focus node) pair the shapes target in this declaration."""
         for info in sorted(self.shapes.info.values(), key=lambda i: i.iri):
             for focus in sorted(context.targets(info.targets), key=context.name):
-                yield Check(info.iri, info.label, context.name(focus), context.label(focus))
+                yield CheckedPair(info.iri, info.label, context.name(focus), context.label(focus))
 
 
 def _pick_message(messages: Sequence[str], info: ShapeInfo | None) -> str:
@@ -445,106 +212,20 @@ def _result_order(r: ValidationResult) -> tuple[str, int, str, str, str]:
             r.result_path or "", r.value or "")
 
 
-# --- running pyshacl -----------------------------------------------------------------------------
-
-_PREPARED: dict[str, Any] = {}
-
-
-def _run_shacl(data: list[Triple], shapes: Shapes) -> rdflib.Graph:
-    """pyshacl on the slice: already reasoned, so no inference; in place, since the graph is ours."""
-    import pyshacl
-
-    graph = to_rdflib(data, _query_caching_graph())
-    _, report, _ = pyshacl.validate(graph, shacl_graph=shapes.graph, inference="none", inplace=True)
-    return report  # type: ignore[no-any-return]
+def _file_validator(root: str, shapes: str, engine: Engine, record_checks: bool) -> Any:
+    """Build a worker process's validator (``validate_files`` with ``jobs`` > 1 sends this, by name,
+    to :func:`emskg.validation.batch.run_chunks`): the cached graph and the shapes, loaded once."""
+    validator = Validator(load_graph(paths=DataPaths(Path(root))), engine=engine, shapes_dir=Path(shapes),
+                          record_checks=record_checks)
+    settle()
+    return validator.validate_file
 
 
-def _query_caching_graph() -> rdflib.Graph:
-    """An rdflib graph that parses each SPARQL text once per process.
-
-    pyshacl sends a SPARQL-based constraint's text to ``Graph.query`` once per focus node, and
-    rdflib parses it every time (pyparsing, ~25 ms a query: most of a validation). The text only
-    depends on the shape, so the parsed query is kept and reused; evaluation is unchanged.
-    """
-    import rdflib
-    from rdflib.plugins.sparql import prepareQuery
-
-    class QueryCachingGraph(rdflib.Graph):
-        def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
-            if isinstance(query_object, str):
-                prepared = _PREPARED.get(query_object)
-                if prepared is None:
-                    prepared = _PREPARED[query_object] = prepareQuery(query_object)
-                query_object = prepared
-            return super().query(query_object, *args, **kwargs)
-
-    return QueryCachingGraph(bind_namespaces="none")
-
-
-_RawResult = RawResult
-
-
-def _report_results(report: rdflib.Graph) -> Iterator[_RawResult]:
-    """The sh:result nodes of a pyshacl report, as pyoxigraph terms."""
-    from rdflib import URIRef
-
-    from .rdfio import from_rdflib_term
-
-    sh = {n: URIRef(SH + n) for n in ("result", "focusNode", "resultPath", "resultSeverity", "sourceShape",
-                                       "resultMessage", "value", "sourceConstraintComponent")}
-    for result in report.objects(None, sh["result"]):
-        def one(name: str, node: Any = result) -> Any:
-            return report.value(node, sh[name])
-
-        path = one("resultPath")
-        value = one("value")
-        component = one("sourceConstraintComponent")
-        yield _RawResult(
-            focus=from_rdflib_term(one("focusNode")),
-            path=None if path is None else _path_text(report, path),
-            severity=str(one("resultSeverity")).removeprefix(SH),
-            shape=str(one("sourceShape")),
-            messages=tuple(sorted(str(m) for m in report.objects(result, sh["resultMessage"]))),
-            value=None if value is None else from_rdflib_term(value),
-            component=None if component is None else str(component),
-        )
-
-
-_PATH_OPERATORS = {"inversePath": "^{}", "zeroOrMorePath": "{}*", "oneOrMorePath": "{}+", "zeroOrOnePath": "{}?"}
-
-
-def _path_text(graph: rdflib.Graph, path: Any) -> str:
-    """A predicate path as its IRI; any other SHACL path in SPARQL property-path syntax."""
-    from rdflib import RDF, BNode, URIRef
-    from rdflib.collection import Collection
-
-    if not isinstance(path, BNode):
-        return str(path)
-    for name, pattern in _PATH_OPERATORS.items():
-        inner = graph.value(path, URIRef(SH + name))
-        if inner is not None:
-            return pattern.format(_path_part(graph, inner))
-    alternatives = graph.value(path, URIRef(SH + "alternativePath"))
-    if alternatives is not None:
-        return "(" + "|".join(_path_part(graph, p) for p in Collection(graph, alternatives)) + ")"
-    if graph.value(path, RDF.first) is not None:
-        return "/".join(_path_part(graph, p) for p in Collection(graph, path))
-    return "?"
-
-
-def _path_part(graph: rdflib.Graph, path: Any) -> str:
-    from rdflib import URIRef
-
-    return f"<{path}>" if isinstance(path, URIRef) else _path_text(graph, path)
-
-
-# --- what the declaration says -------------------------------------------------------------------
-
-class _Context:
+class DeclarationContext:
     """Names, labels, systems and outcomes of one declaration, for turning results into a report.
 
-    Its maps are built on first use: most declarations in a batch have no results, and building them
-    for every file had cost a sixth of the per-file time."""
+    Its maps are built on first use: most declarations in a batch have no results, so most files
+    never need them."""
 
     def __init__(self, kg: KnowledgeGraph, declaration: list[Triple], own: list[Triple], graph: GraphView) -> None:
         """``own``: the declaration and what it entails; ``graph``: the whole data graph (KB included)."""
@@ -565,11 +246,11 @@ class _Context:
 
     @cached_property
     def _labels(self) -> dict[ox.NamedNode | ox.BlankNode, str]:
-        labels: dict[ox.NamedNode | ox.BlankNode, str] = {}
+        literals: dict[ox.NamedNode | ox.BlankNode, list[ox.Literal]] = defaultdict(list)
         for s, p, o in self._declaration:
-            if p == _LABEL and isinstance(o, ox.Literal) and (s not in labels or o.language in (None, "en")):
-                labels[s] = o.value
-        return labels
+            if p == RDFS_LABEL and isinstance(o, ox.Literal):
+                literals[s].append(o)
+        return {s: label for s, lits in literals.items() if (label := best_label(lits)) is not None}
 
     @cached_property
     def _incoming(self) -> dict[Any, list[Any]]:
@@ -590,7 +271,7 @@ class _Context:
 
     def systems_of(self, focus: Any) -> list[Any]:
         """The management systems a focus node belongs to: itself, or those up to two links above it."""
-        systems = set(self.graph.subjects(_RDF_TYPE, _SYSTEM))
+        systems = set(self.graph.subjects(RDF_TYPE, _SYSTEM))
         if focus in systems:
             return [focus]
         incoming = self._incoming
@@ -601,7 +282,7 @@ class _Context:
     def outcomes_for(self, focus: Any) -> list[str]:
         """The known outcomes the focus node's system(s) select: what suggestions are for."""
         return sorted({o.value for system in self.systems_of(focus) for o in self.graph.objects(system, _SELECTS)
-                       if isinstance(o, ox.NamedNode) and (o, _RDF_TYPE, _OUTCOME) in self.graph})
+                       if isinstance(o, ox.NamedNode) and (o, RDF_TYPE, _OUTCOME) in self.graph})
 
     def targets(self, targets: Iterable[tuple[str, str]]) -> set[Any]:
         """The focus nodes of a shape's targets (types are materialised, so no subclass walk)."""
@@ -609,7 +290,7 @@ class _Context:
         for kind, iri in targets:
             node = ox.NamedNode(iri)
             if kind == "targetClass":
-                nodes.update(self.graph.subjects(_RDF_TYPE, node))
+                nodes.update(self.graph.subjects(RDF_TYPE, node))
             elif kind == "targetObjectsOf":
                 nodes.update(o for _, o in self.graph.pairs(node))
             elif kind == "targetSubjectsOf":
@@ -617,15 +298,3 @@ class _Context:
             elif kind == "targetNode":
                 nodes.add(node)
         return nodes
-
-
-def settle() -> None:
-    """After loading: move the graph's long-lived objects out of the cyclic garbage collector's way.
-
-    The KB closure index is ~100k dicts and sets that never die; every full collection would walk
-    them again (measured: 21 ms each, 0.5 ms after freezing) — worth it in any process that
-    validates many declarations."""
-    import gc
-
-    gc.collect()
-    gc.freeze()

@@ -6,8 +6,6 @@ that must read a body are ``async def`` and hand the blocking call to ``run_in_t
 
 from __future__ import annotations
 
-import hmac
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +13,16 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from . import __version__
-from .api_models import (
+from ..._version import __version__
+from ...query.browse import COLLECTIONS
+from ...query.named import NamedQuery
+from ...query.sparql import result_kind
+from ..errors import HttpError
+from ..jobs import Rendered
+from ..negotiate import FORMAT_PARAMS, GRAPH_OFFERS, SELECT_OFFERS, negotiate
+from ..openapi import (
+    ERROR_RESPONSES,
+    RESULT_RESPONSES,
     EntityDetail,
     EntitySummary,
     Health,
@@ -24,23 +30,13 @@ from .api_models import (
     Table2,
     ValidationRun,
 )
-from .browse import COLLECTIONS
-from .http_common import ServerState, format_values, media_type_of, rendered_response, state
-from .http_status import HttpError
-from .jobs import Rendered
-from .negotiate import GRAPH_OFFERS, SELECT_OFFERS, negotiate
-from .queries import NamedQuery
-from .sparql_http import ERROR_RESPONSES, RESULT_RESPONSES, result_kind
+from ..responses import format_values, media_type_of, rendered_response
+from ..services import VALIDATE_TYPES, check_token, named_params, validate_declaration
+from ..state import state
 
-__all__ = ["router", "named_params", "validate_declaration", "VALIDATE_TYPES", "check_token"]
+__all__ = ["router"]
 
 router = APIRouter()
-
-#: Request media types /validate accepts, and the RDF format each means.
-VALIDATE_TYPES = {
-    "text/turtle": "turtle", "application/x-turtle": "turtle", "application/ld+json": "jsonld",
-    "application/json": "jsonld", "application/n-triples": "nt", "application/rdf+xml": "rdfxml",
-}
 
 
 @router.get("/health", response_model=Health, tags=["service"], summary="Liveness, version and graph figures")
@@ -65,21 +61,6 @@ def queries(request: Request, qc: bool = Query(False, description="include the q
     return [_info(q) for q in state(request).catalog.all(include_qc=qc)]
 
 
-def named_params(query: NamedQuery, pairs: list[tuple[str, str]]) -> dict[str, str]:
-    """Query-string pairs as the query's parameters: repeated list values joined, format names left out."""
-    out: dict[str, list[str]] = {}
-    for key, value in pairs:
-        param = query.param(key)
-        if param is None and key in ("format", "output", "results"):
-            continue
-        out.setdefault(key, []).append(value)
-    for key, values in out.items():
-        param = query.param(key)
-        if len(values) > 1 and (param is None or not param.many):
-            raise HttpError(f"parameter {key!r} given {len(values)} times; it takes one value", 400)
-    return {k: ",".join(vs) for k, vs in out.items()}
-
-
 @router.get("/queries/{name:path}", tags=["named queries"], summary="Run a named query",
             description="Parameters come from the query string (`?component=Check&outcome=Financials`); "
                         "values are labels, local names, CURIEs or IRIs. Formats as for /sparql.",
@@ -90,29 +71,13 @@ def run_query(request: Request, name: str = Path(description="a name from GET /q
     params = named_params(query, list(request.query_params.multi_items()))
     kind = result_kind(query.text)
     offer = negotiate(GRAPH_OFFERS if kind == "graph" else SELECT_OFFERS, request.headers.get("accept"),
-                      [] if any(query.param(k) for k in ("format", "output", "results")) else format_values(request),
+                      [] if any(query.param(k) for k in FORMAT_PARAMS) else format_values(request),
                       kind)
     result: Rendered = st.run("named", query.name, params, offer.fmt, st.settings.max_rows)
     return rendered_response(result, offer)
 
 
 # --- validation ---------------------------------------------------------------------------------
-
-def check_token(st: ServerState, given: str | None) -> None:
-    """When EMSKG_VALIDATE_TOKEN is set, demand it (constant-time comparison)."""
-    token = st.settings.validate_token
-    if not token:
-        return
-    if not given or not hmac.compare_digest(given.encode(), token.encode()):
-        raise HttpError("validation needs a valid bearer token", 401, {"WWW-Authenticate": "Bearer"})
-
-
-def validate_declaration(st: ServerState, data: bytes, fmt: str, name: str) -> dict[str, Any]:
-    """Validate one declaration on a worker (blocking)."""
-    safe_name = re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
-    report: dict[str, Any] = st.run("validate", data, fmt, safe_name, timeout=st.settings.validate_timeout)
-    return report
-
 
 @router.post("/validate", response_model=ValidationRun, tags=["validation"],
              summary="Validate a management-system declaration against the knowledge graph",

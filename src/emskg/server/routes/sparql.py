@@ -6,14 +6,14 @@
 * ``GET /sparql`` without a query: the SPARQL service description (Turtle unless asked otherwise;
   a browser asking for HTML is sent to the query editor page).
 * Updates are refused with 403 whichever way they come (``update=``, ``application/sparql-update``,
-  or update keywords in a query), and SERVICE too — see :func:`emskg.sparql.guard`.
+  or update keywords in a query), and SERVICE too — see :func:`emskg.query.sparql.guard`.
 
-The query itself runs in a worker process under the pool's deadline (:mod:`emskg.workers`).
+The query itself runs in a worker process under the pool's deadline (:mod:`emskg.server.workers`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -21,44 +21,25 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from .api_models import ErrorBody
-from .http_common import GraphStats, ServerState, format_values, media_type_of, rendered_response, state
-from .http_status import HttpError
-from .jobs import Rendered
-from .negotiate import DESCRIPTION_OFFERS, GRAPH_OFFERS, SELECT_OFFERS, content_type, negotiate
-from .rdfio import FORMATS, PREFIXES
-from .sparql import query_form
+from ...core.rdfio import FORMATS
+from ...core.vocab import DCTERMS, PREFIXES, RDF_TYPE, XSD_INTEGER
+from ...query.sparql import result_kind
+from ..errors import HttpError
+from ..jobs import Rendered
+from ..negotiate import DESCRIPTION_OFFERS, GRAPH_OFFERS, SELECT_OFFERS, content_type, negotiate
+from ..openapi import ERROR_RESPONSES, RESULT_RESPONSES
+from ..responses import format_values, media_type_of, rendered_response
+from ..state import GraphStats, ServerState, state
 
-__all__ = ["router", "RESULT_RESPONSES", "ERROR_RESPONSES", "result_kind"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["SPARQL"])
-
-#: OpenAPI: the non-JSON bodies a query answer can have.
-RESULT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "Query results, by content negotiation (SELECT/ASK: SPARQL results JSON, XML, CSV, "
-                         "TSV; CONSTRUCT/DESCRIBE: Turtle, N-Triples, JSON-LD, RDF/XML). "
-                         "Header X-EMSKG-Truncated: true when the row limit cut the result.",
-          "content": {m: {"schema": {"type": "string"}} for m in dict.fromkeys(
-              o.media_type for o in (*SELECT_OFFERS[:4], *GRAPH_OFFERS[:4]))}},
-}
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody, "description": text} for code, text in {
-        400: "malformed query or bad parameter", 403: "update, LOAD or SERVICE refused",
-        404: "unknown name", 406: "no acceptable format", 413: "request body too large",
-        415: "unsupported request media type", 503: "workers busy or query aborted (memory)",
-        504: "query timed out"}.items()
-}
 
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _VOID = "http://rdfs.org/ns/void#"
 _FORMATS_NS = "http://www.w3.org/ns/formats/"
 _SD_PREFIXES = {"sd": _SD, "void": _VOID, "formats": _FORMATS_NS, "dcterms": PREFIXES["dcterms"],
                 "rdfs": PREFIXES["rdfs"], "xsd": PREFIXES["xsd"]}
-
-
-def result_kind(query: str) -> str:
-    """'graph' for CONSTRUCT/DESCRIBE, else 'select' (ASK and unparsable queries included)."""
-    return "graph" if query_form(query) in ("CONSTRUCT", "DESCRIBE") else "select"
 
 
 def _graph_iris(values: list[str]) -> list[str]:
@@ -161,17 +142,17 @@ def _sd(name: str) -> ox.NamedNode:
 
 
 def _count(n: int) -> ox.Literal:
-    return ox.Literal(str(n), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+    return ox.Literal(str(n), datatype=XSD_INTEGER)
 
 
 def _description_triples(endpoint: str, stats: GraphStats) -> list[ox.Triple]:
     """The sd: description, ordered so that Turtle groups each node's triples together."""
-    a, triples_p = ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(_VOID + "triples")
+    a, triples_p = RDF_TYPE, ox.NamedNode(_VOID + "triples")
     svc, dataset, default = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
     named = [(ox.BlankNode(f"ng{i}"), ox.BlankNode(f"g{i}"), name, n) for i, (name, n) in enumerate(stats.named_graphs)]
     out = [ox.Triple(svc, a, _sd("Service")), ox.Triple(svc, _sd("endpoint"), ox.NamedNode(endpoint)),
            ox.Triple(svc, _sd("supportedLanguage"), _sd("SPARQL11Query")),
-           ox.Triple(svc, ox.NamedNode(PREFIXES["dcterms"] + "title"), ox.Literal("emskg knowledge graph (read-only)")),
+           ox.Triple(svc, ox.NamedNode(DCTERMS + "title"), ox.Literal("emskg knowledge graph (read-only)")),
            ox.Triple(svc, _sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/OWL-RDF-Based")),
            ox.Triple(svc, _sd("defaultSupportedEntailmentProfile"), ox.NamedNode("http://www.w3.org/ns/owl-profile/RL"))]
     out += [ox.Triple(svc, _sd("resultFormat"), ox.NamedNode(_FORMATS_NS + f)) for f in (

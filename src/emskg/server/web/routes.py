@@ -16,13 +16,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from .. import __version__
-from ..api_routes import check_token, named_params, validate_declaration
-from ..browse import COLLECTIONS
-from ..errors import EmskgError
-from ..http_common import ServerState, state
-from ..http_status import HttpError, sanitize
-from . import templates
+from ..._version import __version__
+from ...core.rdfio import GRAPH_FORMATS, format_name
+from ...errors import EmskgError
+from ...query.browse import COLLECTIONS
+from ..errors import HttpError, sanitize
+from ..services import check_token, named_params, validate_declaration
+from ..state import ServerState, state
+from .pages import templates
 from .views import CELL_LEGEND, initiative_view
 
 router = APIRouter()
@@ -39,8 +40,6 @@ EXAMPLE_QUERIES = (
      "SELECT ?tool ?evidence WHERE {\n  ?t a ems:ManagementTool ; rdfs:label ?tool ;\n"
      "     ems:componentGap [ ems:component ems:Check ; ems:evidence ?evidence ] .\n}"),
 )
-_UPLOAD_FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".jsonld": "jsonld", ".json": "jsonld",
-                   ".nt": "nt", ".rdf": "rdfxml", ".xml": "rdfxml"}
 
 
 def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -126,14 +125,15 @@ async def validate_submit(request: Request) -> Response:
     if isinstance(upload, UploadFile) and upload.filename:
         data = await upload.read()
         name = PurePath(upload.filename).name
-        fmt = _UPLOAD_FORMATS.get(PurePath(name).suffix.lower(), fmt)
+        by_extension = format_name(name)
+        fmt = by_extension if by_extension in GRAPH_FORMATS else fmt
         text = data.decode("utf-8", errors="replace")
     report, error = None, None
     try:
         check_token(st, str(form.get("token") or "") or None)
         if not data.strip():
             raise HttpError("paste a declaration or choose a file first", 400)
-        if fmt not in ("turtle", "jsonld", "nt", "rdfxml"):
+        if fmt not in GRAPH_FORMATS:
             raise HttpError(f"unknown format {fmt!r}", 400)
         report = await run_in_threadpool(validate_declaration, st, data, fmt, name)
     except EmskgError as exc:

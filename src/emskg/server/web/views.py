@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...core.vocab import EMS
+
 __all__ = ["initiative_view", "grouped", "CELL_LEGEND"]
 
-EMS = "https://w3id.org/emskg/ontology#"
 _COMPONENT_ORDER = {EMS + n: i for i, n in enumerate(("Plan", "Do", "Check", "Act"))}
 _TYPES = (EMS + "ManagementSystemFramework", EMS + "ManagementTool")
 _PROFILE = (("programType", "Program type"), ("participants", "Participants"), ("driver", "Drivers"),

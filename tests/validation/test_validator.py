@@ -11,10 +11,10 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import EXAMPLE_FILES, EXAMPLES
-from emskg.rdfio import parse_file
-from emskg.sparql import run_sparql
-from emskg.store import KnowledgeGraph
-from emskg.validate import FileReport, RunReport, ValidationResult, Validator
+from emskg import FileReport, RunReport, ValidationResult, Validator
+from emskg.core.rdfio import parse_file
+from emskg.graph.store import KnowledgeGraph
+from emskg.query.sparql import run_sparql
 
 EMSH = "https://w3id.org/emskg/shapes#"
 KB = "https://w3id.org/emskg/kb/"

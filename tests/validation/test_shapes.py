@@ -13,8 +13,8 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import EXAMPLE_FILES, EXAMPLES, ROOT, expected_results
-from emskg.rdfio import parse_file
-from emskg.store import KnowledgeGraph
+from emskg.core.rdfio import parse_file
+from emskg.graph.store import KnowledgeGraph
 
 SH = "http://www.w3.org/ns/shacl#"
 EMS = "https://w3id.org/emskg/ontology#"

@@ -7,9 +7,9 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from emskg.rdfio import _to_rdflib_term, from_rdflib_term, parse_bytes
-from emskg.reason import UnsupportedAxiom, compile_rules, materialise
-from emskg.store import KnowledgeGraph
+from emskg.core.rdfio import _to_rdflib_term, from_rdflib_term, parse_bytes
+from emskg.graph.reason import UnsupportedAxiom, compile_rules, materialise
+from emskg.graph.store import KnowledgeGraph
 
 EMS = "https://w3id.org/emskg/ontology#"
 KB = "https://w3id.org/emskg/kb/"
@@ -146,8 +146,8 @@ def test_the_knowledge_base_has_no_functional_conflicts(kg: KnowledgeGraph) -> N
 def test_inconsistencies_survive_the_cache(data_copy: object) -> None:
     from pathlib import Path
 
-    from emskg.resources import DataPaths
-    from emskg.store import load_graph
+    from emskg.core.paths import DataPaths
+    from emskg.graph.store import load_graph
 
     root = Path(str(data_copy))
     (root / "kb" / "zz-fault.ttl").write_text(

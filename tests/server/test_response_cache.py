@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emskg.response_cache import ResponseCache, ResponseCacheMiddleware
+from emskg.server.response_cache import ResponseCache, ResponseCacheMiddleware
 
 
 class Counting:

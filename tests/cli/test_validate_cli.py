@@ -13,7 +13,6 @@ import pytest
 import rdflib
 
 from conftest import EXAMPLES
-from emskg import cli_validate, validate, validate_report
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -168,14 +167,8 @@ def test_the_reference_engine_gives_the_same_json(emskg_cli: Run) -> None:
     assert reference.stdout == fast.stdout
 
 
-def test_the_parser_choices_mirror_the_modules() -> None:
-    assert cli_validate.FORMATS == validate_report.FORMATS
-    assert cli_validate.FAIL_ON == validate.FAIL_ON
-    assert cli_validate.ENGINES == validate.ENGINES
-
-
 def test_registering_the_command_does_not_import_rdflib() -> None:
-    code = ("import argparse, sys, emskg.cli_validate as v; v.register(argparse.ArgumentParser().add_subparsers()); "
+    code = ("import argparse, sys, emskg.cli.validate as v; v.register(argparse.ArgumentParser().add_subparsers()); "
             "print('rdflib' in sys.modules, 'pyshacl' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]

@@ -8,14 +8,15 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 
-from emskg.queries import list_queries
-from emskg.sparql import _where_brace, bind_values, run_sparql
-from emskg.store import KnowledgeGraph
+from emskg.core.sparqltext import bind_values, where_brace
+from emskg.graph.store import KnowledgeGraph
+from emskg.query.named import list_queries
+from emskg.query.sparql import run_sparql
 
 
 def values_row(query: str, bindings: dict[str, ox.NamedNode]) -> str:
     """The plain form of pre-binding: one VALUES row opening the WHERE group."""
-    brace = _where_brace(query)
+    brace = where_brace(query)
     names = " ".join(f"?{k}" for k in bindings)
     terms = " ".join(str(v) for v in bindings.values())
     return f"{query[:brace + 1]} VALUES ({names}) {{ ({terms}) }}{query[brace + 1:]}"

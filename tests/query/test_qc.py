@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from emskg.queries import list_queries
-from emskg.resources import DataPaths
-from emskg.sparql import run_sparql
-from emskg.store import KnowledgeGraph, load_graph
+from emskg.core.paths import DataPaths
+from emskg.graph.store import KnowledgeGraph, load_graph
+from emskg.query.named import list_queries
+from emskg.query.sparql import run_sparql
 
 QC = {q.name: q for q in list_queries(include_qc=True) if q.name.startswith("qc/")}
 

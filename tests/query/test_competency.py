@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from emskg.queries import TermResolver, list_queries, run_named_query
-from emskg.store import KnowledgeGraph
+from emskg.graph.store import KnowledgeGraph
+from emskg.query.named import TermResolver, list_queries, run_named_query
 
 KB = "https://w3id.org/emskg/kb/"
 
@@ -194,7 +194,7 @@ def test_barriers_and_approaches(kg: KnowledgeGraph) -> None:
 def test_parameters_accept_labels_local_names_curies_and_iris(kg: KnowledgeGraph, value: str) -> None:
     import pyoxigraph as ox
 
-    from emskg.rdfio import PREFIXES
+    from emskg.core.vocab import PREFIXES
 
     cls = ox.NamedNode(PREFIXES["ems"] + "ManagementInitiative")
     assert TermResolver(kg.store).resolve(value, cls, "p").value == KB + "GASB34"

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from conftest import ROOT
+
 Run = Callable[..., subprocess.CompletedProcess[str]]
-ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ["query", "tools-for-component-outcome", "--param", "component=Check", "--param", "outcome=Financials"]
 
 

@@ -10,13 +10,14 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_engine import PREFIXES, _shapes, generate, outcome
 
-from emskg.reason import compile_rules, materialise
-from emskg.shacl import CompiledShapes
-from emskg.sparql_subset import NeedsEngine, Unsupported, compile_select
-from emskg.store import KnowledgeGraph
-from emskg.validate import Validator
-from test_shacl_engine import PREFIXES, _shapes, generate, outcome
+from conftest import ROOT
+from emskg import Validator
+from emskg.graph.reason import compile_rules, materialise
+from emskg.graph.store import KnowledgeGraph
+from emskg.shacl.engine import CompiledShapes
+from emskg.shacl.sparql_subset import NeedsEngine, Unsupported, compile_select
 
 EX = "https://example.org/x/"
 
@@ -39,7 +40,7 @@ def test_every_shipped_constraint_is_in_the_subset(kg: KnowledgeGraph) -> None:
 
 def test_same_reports_as_pyoxigraph_on_examples_and_generated_declarations(kg: KnowledgeGraph, tmp_path: Path) -> None:
     generate.generate(120, tmp_path, defect_share=0.6, seed=11)
-    root = Path(__file__).resolve().parent.parent / "examples"
+    root = ROOT / "examples"
     files = sorted(tmp_path.glob("*.ttl")) + sorted(root.glob("conforming/*.ttl")) + sorted(root.glob("broken/*.ttl"))
     fast, engine = Validator(kg), _engine_only(Validator(kg))
     sparql_results = 0

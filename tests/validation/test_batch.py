@@ -7,14 +7,13 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from emskg.store import KnowledgeGraph
-from emskg.validate import RunReport, Validator
+from conftest import ROOT
+from emskg import RunReport, Validator
+from emskg.graph.store import KnowledgeGraph
 
-ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(str(p) for p in (ROOT / "examples").glob("*/*.ttl"))
 
 
@@ -27,7 +26,7 @@ def test_both_ends_share_the_work_and_keep_the_order(kg: KnowledgeGraph) -> None
     assert [f.file for f in parallel.files] == files
 
 
-def test_a_worker_killed_mid_run_loses_no_file(kg: KnowledgeGraph, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_worker_killed_mid_run_loses_no_file(kg: KnowledgeGraph, caplog: pytest.LogCaptureFixture) -> None:
     validator = Validator(kg)
     files = FILES * 150  # a few seconds of work: the worker is killed long before the end
     expected = validator.validate_files(files[:len(FILES)]).to_json()["files"] * 150
@@ -44,4 +43,4 @@ def test_a_worker_killed_mid_run_loses_no_file(kg: KnowledgeGraph, capsys: pytes
     run.join(timeout=120)
     assert outcome, "the run did not finish"
     assert outcome[0].to_json()["files"] == expected
-    assert "a worker process died; validating its files in this one" in capsys.readouterr().err
+    assert "a worker process died; validating its files in this one" in caplog.text

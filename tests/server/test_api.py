@@ -11,7 +11,6 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -395,7 +394,7 @@ def test_pages_have_a_strict_content_security_policy(http: httpx.Client) -> None
 
 
 def test_static_files_are_local(http: httpx.Client) -> None:
-    static = Path(__file__).resolve().parent.parent / "src/emskg/web/static"
+    static = ROOT / "src/emskg/server/web/static"
     for f in static.iterdir():
         assert http.get(f"/static/{f.name}").status_code == 200
         assert "://" not in re.sub(r"http://www\.w3\.org/2000/svg", "", f.read_text()), f.name
@@ -404,7 +403,7 @@ def test_static_files_are_local(http: httpx.Client) -> None:
 # --- settings and negotiation, without a server -------------------------------------------------
 
 def test_settings_from_env_then_flags() -> None:
-    from emskg.settings import Settings
+    from emskg.server.settings import Settings
 
     s = Settings.from_env({"EMSKG_PORT": "9000", "EMSKG_QUERY_TIMEOUT": "1.5", "EMSKG_CORS_ORIGINS": "a, b",
                            "EMSKG_VALIDATE_TOKEN": "s3cr3t-x"}, port=9100, workers=None)
@@ -417,7 +416,7 @@ def test_settings_from_env_then_flags() -> None:
 
 
 def test_accept_parsing_tolerates_junk() -> None:
-    from emskg.negotiate import SELECT_OFFERS, negotiate, parse_accept
+    from emskg.server.negotiate import SELECT_OFFERS, negotiate, parse_accept
 
     assert parse_accept("text/csv;q=0.5, junk, ;q=1, application/json;q=abc") == [
         ("text/csv", 0.5), ("application/json", 1.0)]
