@@ -10,7 +10,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 __all__ = [
-    "PREFIXES", "RDF", "RDFS", "OWL", "XSD", "SKOS", "DCTERMS", "SH", "EMS", "KB", "EMSH",
+    "PREFIXES", "RDF", "RDFS", "OWL", "XSD", "SKOS", "DCTERMS", "SH", "EMS", "KB", "EMSH", "GRAPH", "SD", "VOID",
+    "FORMATS_NS", "OWL_RDF_BASED_ENTAILMENT", "OWL_RL_PROFILE", "SPARQL_RESULTS",
     "RDF_TYPE", "RDF_FIRST", "RDF_REST", "RDF_NIL", "RDF_LANG_STRING", "RDFS_LABEL", "RDFS_SUBCLASS_OF",
     "RDFS_COMMENT", "RDFS_SEE_ALSO", "SKOS_ALT_LABEL", "SKOS_DEFINITION", "DCTERMS_SOURCE", "XSD_STRING",
     "XSD_BOOLEAN", "XSD_INTEGER", "TRUE", "rdf", "rdfs", "owl", "xsd", "sh", "ems",
@@ -27,6 +28,16 @@ EMS = "https://w3id.org/emskg/ontology#"
 KB = "https://w3id.org/emskg/kb/"
 #: The namespace of emskg's SHACL shapes (``shapes/*.ttl``); reports abbreviate it as ``emsh:``.
 EMSH = "https://w3id.org/emskg/shapes#"
+#: The named graphs of the store: one per source file, and ``inferred``.
+GRAPH = "https://w3id.org/emskg/graph/"
+#: The SPARQL service description vocabulary, VoID and the W3C format IRIs (``/sparql`` describes itself).
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+OWL_RDF_BASED_ENTAILMENT = "http://www.w3.org/ns/entailment/OWL-RDF-Based"
+OWL_RL_PROFILE = "http://www.w3.org/ns/owl-profile/RL"
+#: The XML namespace of the SPARQL Query Results XML Format.
+SPARQL_RESULTS = "http://www.w3.org/2005/sparql-results#"
 
 #: Prefixes predeclared in every query and used when writing Turtle or a CURIE (in this order).
 PREFIXES: dict[str, str] = {

@@ -33,7 +33,7 @@ from ..core.fsutil import atomic_write
 from ..core.paths import DataPaths, cache_dir, data_paths
 from ..core.rdfio import parse_file
 from ..core.terms import Term, Triple, best_label
-from ..core.vocab import RDFS_LABEL
+from ..core.vocab import GRAPH, RDFS_LABEL
 from ..errors import BuildError, EmskgError
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["KnowledgeGraph", "load_graph", "GRAPH_BASE", "INFERRED_GRAPH", "source_digest", "settle"]
 
-GRAPH_BASE = "https://w3id.org/emskg/graph/"
+GRAPH_BASE = GRAPH
 INFERRED_GRAPH = ox.NamedNode(GRAPH_BASE + "inferred")
 #: Bump when the reasoner's rules change, so caches built by older rules are not reused.
 REASONER_VERSION = "1"

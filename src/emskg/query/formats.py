@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from ..core.rdfio import GRAPH_FORMATS, format_for, serialize
 from ..core.terms import ResultTerm, curie
-from ..core.vocab import XSD_STRING
+from ..core.vocab import SPARQL_RESULTS, XSD_STRING
 from ..errors import InputError
 from .sparql import QueryResult
 
@@ -119,7 +119,7 @@ def _xml_term(t: Term) -> str:
 
 
 def _xml(result: QueryResult) -> str:
-    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+    out = ['<?xml version="1.0"?>', f'<sparql xmlns="{SPARQL_RESULTS}">', "<head>"]
     if result.kind == "ask":
         out += ["</head>", f"<boolean>{'true' if result.boolean else 'false'}</boolean>", "</sparql>"]
         return "\n".join(out)

@@ -22,7 +22,17 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...core.rdfio import FORMATS
-from ...core.vocab import DCTERMS, PREFIXES, RDF_TYPE, XSD_INTEGER
+from ...core.vocab import (
+    DCTERMS,
+    FORMATS_NS,
+    OWL_RDF_BASED_ENTAILMENT,
+    OWL_RL_PROFILE,
+    PREFIXES,
+    RDF_TYPE,
+    SD,
+    VOID,
+    XSD_INTEGER,
+)
 from ...query.sparql import result_kind
 from ..errors import HttpError
 from ..jobs import Rendered
@@ -35,9 +45,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["SPARQL"])
 
-_SD = "http://www.w3.org/ns/sparql-service-description#"
-_VOID = "http://rdfs.org/ns/void#"
-_FORMATS_NS = "http://www.w3.org/ns/formats/"
+_SD, _VOID, _FORMATS_NS = SD, VOID, FORMATS_NS
 _SD_PREFIXES = {"sd": _SD, "void": _VOID, "formats": _FORMATS_NS, "dcterms": PREFIXES["dcterms"],
                 "rdfs": PREFIXES["rdfs"], "xsd": PREFIXES["xsd"]}
 
@@ -153,8 +161,8 @@ def _description_triples(endpoint: str, stats: GraphStats) -> list[ox.Triple]:
     out = [ox.Triple(svc, a, _sd("Service")), ox.Triple(svc, _sd("endpoint"), ox.NamedNode(endpoint)),
            ox.Triple(svc, _sd("supportedLanguage"), _sd("SPARQL11Query")),
            ox.Triple(svc, ox.NamedNode(DCTERMS + "title"), ox.Literal("emskg knowledge graph (read-only)")),
-           ox.Triple(svc, _sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/OWL-RDF-Based")),
-           ox.Triple(svc, _sd("defaultSupportedEntailmentProfile"), ox.NamedNode("http://www.w3.org/ns/owl-profile/RL"))]
+           ox.Triple(svc, _sd("defaultEntailmentRegime"), ox.NamedNode(OWL_RDF_BASED_ENTAILMENT)),
+           ox.Triple(svc, _sd("defaultSupportedEntailmentProfile"), ox.NamedNode(OWL_RL_PROFILE))]
     out += [ox.Triple(svc, _sd("resultFormat"), ox.NamedNode(_FORMATS_NS + f)) for f in (
         "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
         "Turtle", "N-Triples", "JSON-LD", "RDF_XML")]
