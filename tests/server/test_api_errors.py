@@ -34,9 +34,22 @@ def one_line_error(r: httpx.Response, status: int) -> str:
     return str(body["error"])
 
 
-def triple_count(http: httpx.Client) -> int:
-    r = http.get("/sparql", params={"query": COUNT})
-    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+def triple_counts(http: httpx.Client, asks: int = 6) -> set[int]:
+    """The triple count as the workers see it now: fresh evaluations (``Cache-Control: no-cache``
+    bypasses the response cache, which would answer every call after the first), asked often enough
+    that both workers answer (an idle worker goes to the back of the queue)."""
+    counts = set()
+    for _ in range(asks):
+        r = http.get("/sparql", params={"query": COUNT}, headers={"Cache-Control": "no-cache"})
+        assert r.status_code == 200, r.text
+        assert r.headers.get("x-emskg-cache") != "hit"
+        counts.add(int(r.json()["results"]["bindings"][0]["n"]["value"]))
+    return counts
+
+
+def graph_triples(http: httpx.Client) -> int:
+    """The default graph's size, counted once when the server loaded it (/health)."""
+    return int(http.get("/health").json()["triples"])
 
 
 # --- malformed and unknown ----------------------------------------------------------------------
@@ -114,9 +127,10 @@ def test_bad_dataset_iri_is_400(http: httpx.Client) -> None:
     ("update param", {"params": {"update": "DROP ALL"}}),
 ])
 def test_updates_load_and_service_are_refused_via_get(http: httpx.Client, how: str, kwargs: dict[str, object]) -> None:
-    before = triple_count(http)
+    triples = graph_triples(http)
+    assert triple_counts(http) == {triples}
     one_line_error(http.get("/sparql", **kwargs), 403)  # type: ignore[arg-type]
-    assert triple_count(http) == before, how
+    assert triple_counts(http) == {triples}, how
 
 
 @pytest.mark.parametrize(("content", "ctype"), [
@@ -127,9 +141,9 @@ def test_updates_load_and_service_are_refused_via_get(http: httpx.Client, how: s
 ])
 def test_updates_are_refused_via_post_and_nothing_changes(http: httpx.Client, content: bytes, ctype: str) -> None:
     health = http.get("/health").json()
-    before = triple_count(http)
+    assert triple_counts(http) == {health["triples"]}
     one_line_error(http.post("/sparql", content=content, headers={"Content-Type": ctype}), 403)
-    assert triple_count(http) == before
+    assert triple_counts(http) == {health["triples"]}  # on every worker, not from a cache
     after = http.get("/health").json()
     assert (after["triples"], after["digest"]) == (health["triples"], health["digest"])
 
@@ -167,6 +181,7 @@ def _child_cpu_seconds(parent: int) -> dict[int, float]:
 
 def test_runaway_query_times_out_and_its_cpu_is_freed(http: httpx.Client, server: LiveServer) -> None:
     restarts = http.get("/health").json()["workers"]["restarts"]
+    workers_before = set(_child_cpu_seconds(server.pid))
     started = time.monotonic()
     message = one_line_error(http.get("/sparql", params={"query": CROSS_JOIN}), 504)
     assert "timed out" in message
@@ -178,27 +193,29 @@ def test_runaway_query_times_out_and_its_cpu_is_freed(http: httpx.Client, server
         time.sleep(0.1)
     health = http.get("/health").json()
     assert health["workers"]["restarts"] > restarts and health["workers"]["alive"] == 2
-    # Nothing keeps burning a CPU: no child of the server gains a second of CPU in a second.
-    before = _child_cpu_seconds(server.pid)
-    time.sleep(1.0)
-    after = _child_cpu_seconds(server.pid)
-    assert all(after[pid] - before.get(pid, 0) < 0.5 for pid in after), (before, after)
-    assert triple_count(http) > 0
+    # Nothing keeps burning a CPU: the worker that ran the query is gone (killed, not left running),
+    # and a new process took its place. (No CPU-time threshold: the machine is shared.)
+    workers_after = set(_child_cpu_seconds(server.pid))
+    gone = workers_before - workers_after
+    assert gone and not any(Path(f"/proc/{pid}").exists() for pid in gone), (workers_before, workers_after)
+    assert workers_after - workers_before
+    # The replacement answers, with the whole graph.
+    assert triple_counts(http) == {graph_triples(http)}
 
 
 def test_server_keeps_answering_while_queries_run_away(http: httpx.Client, server: LiveServer) -> None:
     with ThreadPoolExecutor(2) as ex, httpx.Client(base_url=server.base, timeout=30) as other:
         slow = [ex.submit(other.get, "/sparql", params={"query": CROSS_JOIN}) for _ in range(2)]
         time.sleep(0.3)
-        t0 = time.monotonic()
-        assert http.get("/health").status_code == 200 and time.monotonic() - t0 < 1
+        assert http.get("/health").status_code == 200
         assert http.get("/openapi.json").status_code == 200
+        assert not all(f.done() for f in slow), "the runaway queries ended before the server was asked"
         statuses = {f.result().status_code for f in slow}
     assert statuses <= {503, 504}
     deadline = time.monotonic() + 20
     while http.get("/health").json()["workers"]["idle"] < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert triple_count(http) > 0
+    assert triple_counts(http) == {graph_triples(http)}
 
 
 def test_memory_hungry_query_is_contained(http: httpx.Client) -> None:
@@ -209,7 +226,7 @@ def test_memory_hungry_query_is_contained(http: httpx.Client) -> None:
     deadline = time.monotonic() + 20
     while http.get("/health").json()["workers"]["idle"] < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert triple_count(http) > 0
+    assert triple_counts(http) == {graph_triples(http)}
 
 
 def test_workers_do_not_outlive_a_killed_server(tmp_path: Path) -> None:
