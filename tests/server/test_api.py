@@ -18,6 +18,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT, LiveServer
+from emskg.query.named import list_queries
 
 SELECT_TOOLS = "SELECT ?tool ?label WHERE { ?tool a ems:ManagementTool ; rdfs:label ?label } ORDER BY ?label"
 CONSTRUCT_QS = "CONSTRUCT { kb:QualServe ?p ?o } WHERE { kb:QualServe ?p ?o FILTER(isIRI(?o)) }"
@@ -232,12 +233,15 @@ def test_flagship_named_query_in_json_and_csv(http: httpx.Client) -> None:
     assert media(r) == "text/csv" and "QualServe" in r.text
 
 
-def test_every_named_query_runs_with_its_defaults(http: httpx.Client) -> None:
-    for q in http.get("/queries").json():
-        if any(p["multiple"] and not p["default"] for p in q["parameters"]):
-            continue
-        r = http.get(q["links"]["self"], headers={"Accept": "text/csv"})
-        assert r.status_code == 200, (q["name"], r.text)
+@pytest.mark.parametrize("name", [q.name for q in list_queries()
+                                  if not any(p.many and not p.default for p in q.params)])
+def test_every_named_query_runs_with_its_defaults(http: httpx.Client, name: str) -> None:
+    listed = {q["name"]: q for q in http.get("/queries").json()}
+    r = http.get(listed[name]["links"]["self"], headers={"Accept": "text/csv"})
+    assert r.status_code == 200, (name, r.text)
+    header, *rows = list(csv.reader(io.StringIO(r.text)))
+    assert header and rows, f"{name} returned no rows with its defaults"
+    assert r.headers["x-emskg-rows"] == str(len(rows))
 
 
 # --- browsing -----------------------------------------------------------------------------------------
