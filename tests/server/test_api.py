@@ -402,27 +402,3 @@ def test_static_files_are_local(http: httpx.Client) -> None:
     for f in static.iterdir():
         assert http.get(f"/static/{f.name}").status_code == 200
         assert "://" not in re.sub(r"http://www\.w3\.org/2000/svg", "", f.read_text()), f.name
-
-
-# --- settings and negotiation, without a server -------------------------------------------------
-
-def test_settings_from_env_then_flags() -> None:
-    from emskg.server.settings import Settings
-
-    s = Settings.from_env({"EMSKG_PORT": "9000", "EMSKG_QUERY_TIMEOUT": "1.5", "EMSKG_CORS_ORIGINS": "a, b",
-                           "EMSKG_VALIDATE_TOKEN": "s3cr3t-x"}, port=9100, workers=None)
-    assert (s.port, s.query_timeout, s.cors_origins, s.validate_token) == (9100, 1.5, ("a", "b"), "s3cr3t-x")
-    assert "s3cr3t-x" not in repr(s)  # the token never reaches a log line
-    with pytest.raises(ValueError, match="EMSKG_MAX_ROWS"):
-        Settings.from_env({"EMSKG_MAX_ROWS": "many"})
-    with pytest.raises(ValueError):
-        Settings.from_env({}, workers=0)
-
-
-def test_accept_parsing_tolerates_junk() -> None:
-    from emskg.server.negotiate import SELECT_OFFERS, negotiate, parse_accept
-
-    assert parse_accept("text/csv;q=0.5, junk, ;q=1, application/json;q=abc") == [
-        ("text/csv", 0.5), ("application/json", 1.0)]
-    assert negotiate(SELECT_OFFERS, "junk").fmt == "json"
-    assert negotiate(SELECT_OFFERS, "text/csv;level=1;q=0.8").fmt == "csv"
