@@ -50,7 +50,7 @@ def data_copy(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
 
 
-# --- emskg serve: one real server per test session (tests/test_api*.py, tests/test_web.py) --------
+# --- emskg serve: one real server per test session (tests/server/) -----------------------------------------
 
 SERVER_TOKEN = "test-validate-token"
 
@@ -112,7 +112,7 @@ def http(server: LiveServer) -> Iterator[httpx.Client]:
         yield client
 
 
-# --- emskg validate (tests/test_validate*.py, tests/test_shapes.py) -------------------------------
+# --- emskg validate (tests/validation/, tests/cli/) -------------------------------------------
 
 EXAMPLES = ROOT / "examples"
 #: Every example declaration, malformed ones included (Brick-style: tests parametrise over all).

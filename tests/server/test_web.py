@@ -1,6 +1,6 @@
 """The web page in headless Chromium, as a sponsor would use it, against the live server.
 
-Chromium is a test dependency (``make test`` installs it with the ``browser-deps`` target), so a
+Chromium is a test dependency (``make test`` installs it with the ``system-deps`` target), so a
 missing browser FAILS these tests; set EMSKG_SKIP_BROWSER=1 to skip them instead. Screenshots go to
 EMSKG_SCREENSHOT_DIR when set (``docs/screenshots`` to refresh the committed ones), else to a
 temporary folder.
@@ -35,7 +35,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         pytest.skip("EMSKG_SKIP_BROWSER=1")
     chromium, driver_path = _find(CHROMIUM, "chromium"), _find(CHROMEDRIVER, "chromedriver")
     if not chromium or not driver_path:
-        pytest.fail("chromium and chromedriver are needed for the web tests (make browser-deps), "
+        pytest.fail("chromium and chromedriver are needed for the web tests (make system-deps), "
                     "or set EMSKG_SKIP_BROWSER=1")
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options

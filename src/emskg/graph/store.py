@@ -159,7 +159,11 @@ def load_graph(*, rebuild: bool = False, paths: DataPaths | None = None, read_on
     """The knowledge graph, from the cache when its sources are unchanged, else built and cached.
 
     ``read_only=True`` opens the cached on-disk store instead of loading it into memory: fastest to
-    start, ~3x slower per query — the right trade for a one-shot command.
+    start, ~3x slower per query — the right trade for a one-shot command. A damaged cache is rebuilt,
+    never trusted; an unwritable cache folder only costs speed.
+
+    Raises ``BuildError`` when a source file does not parse, the sources are missing, or the ontology
+    uses OWL the reasoner does not implement.
     """
     paths = paths or data_paths()
     digest = source_digest(paths)
