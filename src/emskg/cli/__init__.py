@@ -9,7 +9,6 @@ is no" (``check`` found problems, ``validate`` found violations).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -180,19 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _log_to_stderr() -> None:
-    """Library warnings (an engine falling back, a worker dying) as ``emskg: ...`` lines on stderr."""
-    logger = logging.getLogger("emskg")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("emskg: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.WARNING)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the process exit code (0 fine, 1 "the answer is no", 2 bad input, 70 a bug)."""
-    _log_to_stderr()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from ..validation.model import ENGINES, FAIL_ON, REPORT_FORMATS
-from ._output import write_output
+from ._output import log_to_stderr, write_output
 
 __all__ = ["register", "cmd_validate"]
 
@@ -55,6 +55,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from ..validation.report import render
     from ..validation.validator import Validator
 
+    log_to_stderr()
     validator = Validator(load_graph(), engine=args.engine, record_checks=args.format == "junit")
     settle()
     report = validator.validate_files(args.files, jobs=args.jobs)
