@@ -63,4 +63,4 @@ bench-smoke: $(STAMP) system-deps
 	$(MALLOC_TUNING) $(BIN)/python bench/run.py --smoke
 
 clean:
-	rm -rf $(VENV) .emskg-cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .emskg-cache .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

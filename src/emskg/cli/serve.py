@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import InputError
+
 __all__ = ["register", "cmd_serve"]
 
 
@@ -22,8 +24,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                      query_timeout=args.timeout, max_rows=args.max_rows,
                                      cors_origins=args.cors)
     except ValueError as exc:
-        from ..errors import InputError
-
         raise InputError(str(exc)) from None
     # One uvicorn process; parallelism comes from the query worker pool, not from uvicorn workers.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from .vocab import PREFIXES
+from .vocab import PREFIXES, RDF_NIL
 
 __all__ = ["Term", "ResultTerm", "Triple", "GraphView", "curie", "best_label", "read_list"]
 
@@ -60,8 +60,6 @@ def read_list(head: Term, first: Callable[[Term], Term | None], rest: Callable[[
 
     Raises ``error`` (ValueError by default; each engine passes its own "unsupported" type) when the
     list is malformed: a node without ``rdf:first``, or a cycle."""
-    from .vocab import RDF_NIL
-
     items: list[Term] = []
     seen: set[Term] = set()
     while head != RDF_NIL:

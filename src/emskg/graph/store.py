@@ -1,7 +1,7 @@
 """The knowledge graph as a queryable store: ontology + KB, reasoned once, cached on disk.
 
 The knowledge base is static, so it is reasoned once per change of its sources: the build reads
-``ontology/*.ttl`` and ``kb/*.ttl``, materialises the OWL 2 RL closure (:mod:`emskg.reason`) and
+``ontology/*.ttl`` and ``kb/*.ttl``, materialises the OWL 2 RL closure (:mod:`emskg.graph.reason`) and
 writes one N-Quads file under the cache folder, named by a digest of the sources and of the
 reasoner version. Every later ``emskg query``, ``validate`` and ``serve`` loads that file straight
 into an embedded pyoxigraph store (tens of milliseconds) and never re-reasons.

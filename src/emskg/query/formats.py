@@ -18,7 +18,6 @@ from ..core.vocab import SPARQL_RESULTS, XSD_STRING
 from ..errors import InputError
 from .sparql import QueryResult
 
-Term = ResultTerm
 
 __all__ = ["SELECT_FORMATS", "GRAPH_FORMATS", "FORMATS", "MEDIA_TYPES", "render", "compact"]
 
@@ -50,7 +49,7 @@ def quoteattr(text: str) -> str:
     return '"' + escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;") + '"'
 
 
-def compact(term: Term | None) -> str:
+def compact(term: ResultTerm | None) -> str:
     """A short, readable form: ``kb:QualServe``, a literal's text, ``_:b0``."""
     if term is None:
         return ""
@@ -80,7 +79,7 @@ def render(result: QueryResult, fmt: str) -> str | bytes:
 
 # --- SELECT / ASK ----------------------------------------------------------------------------
 
-def _json_term(t: Term) -> dict[str, object]:
+def _json_term(t: ResultTerm) -> dict[str, object]:
     if isinstance(t, ox.NamedNode):
         return {"type": "uri", "value": t.value}
     if isinstance(t, ox.BlankNode):
@@ -104,7 +103,7 @@ def _json(result: QueryResult) -> str:
     return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}}, ensure_ascii=False)
 
 
-def _xml_term(t: Term) -> str:
+def _xml_term(t: ResultTerm) -> str:
     if isinstance(t, ox.NamedNode):
         return f"<uri>{escape(t.value)}</uri>"
     if isinstance(t, ox.BlankNode):
@@ -148,7 +147,7 @@ def _csv(result: QueryResult) -> str:
     return buf.getvalue()
 
 
-def _tsv_term(t: Term | None) -> str:
+def _tsv_term(t: ResultTerm | None) -> str:
     if t is None:
         return ""
     return str(t).replace("\t", "\\t").replace("\n", "\\n")  # pyoxigraph's str() is N-Triples syntax

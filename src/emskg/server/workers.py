@@ -24,7 +24,6 @@ import resource
 import signal
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -102,7 +101,7 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool) -> None:
         except Exception as exc:  # noqa: BLE001 - every error becomes a status and one line
             status = http_status(exc)
             if status >= 500:
-                traceback.print_exc()
+                log.exception("job %r failed in worker %d", name, os.getpid())
                 conn.send(("error", 500, "internal error while running the query"))
             else:
                 conn.send(("error", status, sanitize(str(exc))))

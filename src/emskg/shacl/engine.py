@@ -5,7 +5,7 @@ graph anew on each call: ~12 ms a declaration even on a small slice of the knowl
 pipelines validate thousands. This module compiles the shapes once into plain Python checks and
 evaluates them on the reasoner's layered index (the cached knowledge-graph closure underneath, the
 declaration and what it entails on top), so nothing is copied per declaration. SPARQL-based
-constraints are evaluated on the same index when their query is in :mod:`emskg.sparql_subset`;
+constraints are evaluated on the same index when their query is in :mod:`emskg.shacl.sparql_subset`;
 others run in pyoxigraph over a scratch store holding the knowledge graph once, with each
 declaration added as a named graph for the duration of its check.
 
@@ -70,7 +70,7 @@ _NODE_KINDS = {
 #: rdflib's own duration pattern (rdflib.xsd_datetime.ISO8601_PERIOD_REGEX), copied so that the
 #: common case — a well-formed duration — is decided without importing rdflib. pyshacl rejects a
 #: value for sh:datatype when rdflib calls the literal ill-typed, so rdflib's rules are the ones to
-#: match, quirks included ("PT" and "P1.5Y" pass, "P" fails); tests/test_shacl_engine.py holds the
+#: match, quirks included ("PT" and "P1.5Y" pass, "P" fails); tests/shacl/test_engine.py holds the
 #: two to the same answer on generated strings.
 _RDFLIB_DURATION = re.compile(
     r"^(?P<sign>[+-])?P(?!\b)(?P<years>[0-9]+([,.][0-9]+)?Y)?(?P<months>[0-9]+([,.][0-9]+)?M)?"
@@ -198,7 +198,7 @@ class SparqlConstraint:
     #: One evaluation may serve all focus nodes at once: $this is projected and nothing in the query
     #: (aggregates, LIMIT/OFFSET, a subquery) could mix the solutions of different focus nodes.
     batchable: bool
-    #: The query compiled for :mod:`emskg.sparql_subset`, or None when it needs pyoxigraph.
+    #: The query compiled for :mod:`emskg.shacl.sparql_subset`, or None when it needs pyoxigraph.
     plan: SelectPlan | None = None
 
 
