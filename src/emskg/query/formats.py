@@ -18,7 +18,6 @@ from ..core.vocab import SPARQL_RESULTS, XSD_STRING
 from ..errors import InputError
 from .sparql import QueryResult
 
-
 __all__ = ["SELECT_FORMATS", "GRAPH_FORMATS", "FORMATS", "MEDIA_TYPES", "render", "compact"]
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
