@@ -114,7 +114,9 @@ def _parse(path: Path, name: str) -> NamedQuery:
 
 
 def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
-    """Every named query under ``folder`` (``qc/`` ones are named ``qc/<name>``)."""
+    """Every named query under ``folder`` (``qc/`` ones are named ``qc/<name>``).
+
+    Raises ``QueryError`` for a file whose ``# param:`` header is malformed."""
     folder = folder or data_paths().queries
     out: dict[str, NamedQuery] = {}
     for f in sorted(folder.rglob("*.rq")):
@@ -134,7 +136,9 @@ def list_queries(include_qc: bool = False) -> list[NamedQuery]:
 
 
 def get_query(name: str) -> NamedQuery:
-    """One named query; reads just its file when it exists (cold start), else explains."""
+    """One named query; reads just its file when it exists (cold start), else explains.
+
+    Raises ``UnknownQueryError`` (with the closest names as a hint) when there is none."""
     name = name.removesuffix(".rq")
     if _NAME.match(name):
         path = data_paths().queries / f"{name}.rq"
@@ -206,6 +210,9 @@ class TermResolver:
         return any(True for _ in self.store.quads_for_pattern(term, RDF_TYPE, cls, ox.DefaultGraph()))
 
     def resolve(self, value: str, cls: ox.NamedNode | None, what: str) -> ox.NamedNode:
+        """The term ``value`` names, among the instances of ``cls`` (any typed term when None).
+
+        Raises ``ParameterError`` when it names nothing, several things, or something of another class."""
         iri = self.expand(value)
         if iri is not None:
             if cls is not None and not self.is_a(iri, cls):
@@ -243,7 +250,9 @@ def _literal(value: str, type_: str) -> ox.Literal:
 def bind_params(
     query: NamedQuery, given: Mapping[str, str], resolver: TermResolver
 ) -> tuple[str, dict[str, ox.NamedNode | ox.Literal]]:
-    """The query text with list slots filled, and the substitutions for single-valued params."""
+    """The query text with list slots filled, and the substitutions for single-valued params.
+
+    Raises ``ParameterError`` for an unknown or missing parameter or a value that resolves to nothing."""
     unknown = sorted(set(given) - {p.name for p in query.params})
     if unknown:
         names = ", ".join(p.name for p in query.params) or "none"
@@ -271,7 +280,9 @@ def bind_params(
 
 def run_named_query(store: ox.Store, name: str, params: Mapping[str, str] | None = None, *,
                     resolver: TermResolver | None = None, max_rows: int | None = None) -> QueryResult:
-    """Run a named query with parameters given as people type them."""
+    """Run a named query with parameters given as people type them.
+
+    Raises ``UnknownQueryError``, ``ParameterError``, or ``QueryError`` when the query fails."""
     query = get_query(name)
     text, subs = bind_params(query, params or {}, resolver or TermResolver(store))
     return run_sparql(store, text, substitutions=subs, max_rows=max_rows)
