@@ -53,6 +53,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP) system-deps
 	$(BIN)/emskg build
@@ -62,4 +63,4 @@ bench-smoke: $(STAMP) system-deps
 	$(MALLOC_TUNING) $(BIN)/python bench/run.py --smoke
 
 clean:
-	rm -rf $(VENV) .emskg-cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .emskg-cache .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import emskg_bin, table
-
-from emskg.rdfio import PREFIXES
+from emskg.core.vocab import PREFIXES
 
 # Oxigraph has no predeclared prefixes, so the query declares its own, and emskg is sent the very same
 # text: both engines parse one query (emskg's predeclared prefixes are overridden by these).
@@ -113,8 +112,7 @@ def oxigraph_server(port: int) -> Iterator[subprocess.Popen[bytes]]:
     if exe is None:
         raise RuntimeError("`oxigraph` not found (pip install oxigraph, part of the test extras)")
     import pyoxigraph as ox
-
-    from emskg.store import load_graph
+    from emskg.graph.store import load_graph
 
     with tempfile.TemporaryDirectory(prefix="emskg-bench-oxigraph-") as tmp:
         data, location, log = Path(tmp) / "kg.nq", Path(tmp) / "store", Path(tmp) / "server.log"

@@ -20,10 +20,11 @@ from typing import Any
 import pyoxigraph as ox
 from common import table
 
-from emskg.queries import TermResolver, bind_params, list_queries
-from emskg.rdfio import PREFIXES, parse_file
-from emskg.sparql import bind_values
-from emskg.store import KnowledgeGraph
+from emskg.core.rdfio import parse_file
+from emskg.core.sparqltext import bind_values
+from emskg.core.vocab import PREFIXES
+from emskg.graph.store import KnowledgeGraph
+from emskg.query.named import TermResolver, bind_params, list_queries
 
 SPARQL_PREFIXES = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
 
@@ -99,7 +100,7 @@ for line in sys.stdin:  # one query a line; one answer a line, so the parent can
 _EMSKG_CHILD = r'''
 import json, statistics, sys, time
 import pyoxigraph as ox
-from emskg.sparql import run_sparql
+from emskg.query.sparql import run_sparql
 path, repeat = sys.argv[1], int(sys.argv[2])
 t = time.perf_counter(); store = ox.Store(); store.bulk_load(path=path, format=ox.RdfFormat.N_TRIPLES)
 print(json.dumps({"_load": time.perf_counter() - t}), flush=True)
@@ -189,7 +190,7 @@ def run_bench(kg: KnowledgeGraph, decl_files: list[Path], limit: float = 60.0,
     figures: dict[str, Any] = {}
     out = ["## Queries", "",
            "Every named query with its default parameters, on the same triples loaded from one N-Triples file "
-           "into two fresh child processes: emskg = `emskg.sparql.run_sparql` on a pyoxigraph store, as the "
+           "into two fresh child processes: emskg = `emskg.run_sparql` on a pyoxigraph store, as the "
            "CLI and the server run queries (after a warm-up run, median of repeated runs); rdflib = "
            "`rdflib.Graph.query` (after a warm-up query, median of 3 runs, or one run when it takes over a "
            f"second; {limit:g} s limit). Each query is timed by rdflib and then by emskg right after, so the "
@@ -217,7 +218,7 @@ def run_bench(kg: KnowledgeGraph, decl_files: list[Path], limit: float = 60.0,
 
 
 if __name__ == "__main__":
-    from emskg.store import load_graph
+    from emskg.graph.store import load_graph
 
     files = sorted(Path(sys.argv[1]).glob("*.ttl")) if len(sys.argv) > 1 else []
     print(run_bench(load_graph(), files, limit=30, repeat=10)[0])

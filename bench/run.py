@@ -21,7 +21,7 @@ import endpoint_bench
 import queries_bench
 import validate_bench
 
-from emskg.store import load_graph
+from emskg.graph.store import load_graph
 
 SECTIONS = ("validation", "queries", "endpoint", "coldstart")
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emskg.store import KnowledgeGraph, load_graph
+from emskg.graph.store import KnowledgeGraph, load_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 EMSKG = [sys.executable, "-m", "emskg.cli"]
@@ -50,7 +50,7 @@ def data_copy(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
 
 
-# --- emskg serve: one real server per test session (tests/test_api*.py, tests/test_web.py) --------
+# --- emskg serve: one real server per test session (tests/server/) -----------------------------------------
 
 SERVER_TOKEN = "test-validate-token"
 
@@ -112,7 +112,7 @@ def http(server: LiveServer) -> Iterator[httpx.Client]:
         yield client
 
 
-# --- emskg validate (tests/test_validate*.py, tests/test_shapes.py) -------------------------------
+# --- emskg validate (tests/validation/, tests/cli/) -------------------------------------------
 
 EXAMPLES = ROOT / "examples"
 #: Every example declaration, malformed ones included (Brick-style: tests parametrise over all).
@@ -150,7 +150,7 @@ def expected_results(path: Path) -> set[tuple[str, str, str]]:
 @pytest.fixture(scope="session")
 def validator(kg: KnowledgeGraph) -> Any:
     """One fast-engine :class:`emskg.validate.Validator` for the session (as a pipeline would)."""
-    from emskg.validate import Validator
+    from emskg import Validator
 
     return Validator(kg)
 

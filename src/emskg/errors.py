@@ -15,6 +15,7 @@ __all__ = [
     "ParameterError",
     "ForbiddenQueryError",
     "BuildError",
+    "NotFoundError",
 ]
 
 #: Exit code for usage and input errors (missing file, bad Turtle, unknown query ...).
@@ -32,6 +33,10 @@ class EmskgError(Exception):
     @property
     def message(self) -> str:
         return str(self)
+
+
+class NotFoundError(EmskgError):
+    """A name (a collection, an entity id) that names nothing; the server answers 404."""
 
 
 class InputError(EmskgError):

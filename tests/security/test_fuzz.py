@@ -27,8 +27,8 @@ from security.live import EXAMPLE_JSONLD, EXAMPLE_TTL, NO_CACHE, ROOT, TOKEN, Co
 
 def _operation_labels() -> list[str]:
     """"METHOD /path" of every operation in the app's OpenAPI schema (built without starting a server)."""
-    from emskg.api import create_app
-    from emskg.settings import Settings
+    from emskg.server.app import create_app
+    from emskg.server.settings import Settings
 
     spec = create_app(Settings()).openapi()
     methods = ("get", "post", "put", "patch", "delete")

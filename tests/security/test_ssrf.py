@@ -4,7 +4,7 @@ Every target is a loopback listener that counts accepted connections and would a
 (SPARQL JSON, a JSON-LD context, Turtle); each test asserts it counted 0. SERVICE in any form is
 refused 403 (HTTP) / exit 2 (CLI) by the parsed query; updates and LOAD are refused and change
 nothing; FROM / FROM NAMED never fetch; JSON-LD remote contexts and owl:imports are never followed.
-Defence in depth: ``emskg.sandbox.deny_network()`` makes a process unable to connect at all.
+Defence in depth: ``emskg.core.sandbox.deny_network()`` makes a process unable to connect at all.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ _SANDBOX_PROBE = textwrap.dedent("""
     port = int(sys.argv[1]); sandbox = sys.argv[2] == "1"
     out = {}
     if sandbox:
-        from emskg.sandbox import deny_network
+        from emskg.core.sandbox import deny_network
         deny_network()
     try:  # the filter refuses the socket itself (EACCES), before any connect
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -119,7 +119,7 @@ def _probe(listener: CountingListener, sandbox: bool) -> dict[str, str]:
 
 
 def test_sandbox_denies_outbound_connections(listener: CountingListener) -> None:
-    """Defence in depth: after ``emskg.sandbox.deny_network()`` a process cannot open a TCP connection
+    """Defence in depth: after ``emskg.core.sandbox.deny_network()`` a process cannot open a TCP connection
     (``connect`` raises PermissionError) and pyoxigraph's SERVICE, unguarded, fails — 0 connections."""
     result = _probe(listener, sandbox=True)
     assert result["connect"] == "PermissionError", result

@@ -1,0 +1,205 @@
+"""The jobs a worker process runs: SPARQL, named queries, browsing, Table 2 and validation.
+
+A job takes plain arguments and returns plain, picklable data — rendered bytes for the protocol
+endpoints, dicts for JSON and HTML pages — because it crosses a pipe back to the server process.
+Everything that touches the store happens here, inside a worker, where the pool's deadline and
+memory limit apply; the server process itself never runs a query.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..core.rdfio import format_for
+from ..core.vocab import RDF_TYPE
+from ..graph.store import KnowledgeGraph, load_graph, settle
+from ..query.browse import EntityIndex, describe, list_entities, node
+from ..query.catalog import QueryCatalog
+from ..query.formats import compact, render
+from ..query.named import TermResolver, bind_params
+from ..query.sparql import QueryResult, run_sparql
+from ..query.table2 import table2
+from ..validation.model import RunReport
+from ..validation.validator import Validator
+from .errors import HttpError
+
+__all__ = ["Context", "Rendered", "dispatch", "JOBS"]
+
+log = logging.getLogger("emskg.jobs")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A query result serialised for HTTP, with what the response headers need to say about it."""
+
+    body: bytes
+    format: str
+    kind: str
+    count: int
+    truncated: bool
+
+
+@dataclass
+class Context:
+    """What a worker keeps between jobs: the graph and the indexes built over it."""
+
+    kg: KnowledgeGraph
+    catalog: QueryCatalog = field(default_factory=QueryCatalog)
+
+    @classmethod
+    def load(cls, warm: bool = True) -> Context:
+        ctx = cls(load_graph())
+        if warm:  # build the lazy indexes now, so no request pays for them inside its deadline
+            ctx.index  # noqa: B018
+            ctx.resolver.resolve("Plan", None, "warm-up")
+            try:  # a broken validator must not keep the query endpoints from starting
+                ctx.validator.validate_bytes(b"", ox.RdfFormat.TURTLE, "warm-up")
+            except Exception:  # noqa: BLE001
+                log.exception("the declaration validator failed to warm up; /validate will report errors")
+            settle()  # the graph lives as long as the worker: keep the garbage collector off it
+        return ctx
+
+    @cached_property
+    def index(self) -> EntityIndex:
+        return EntityIndex(self.kg)
+
+    @cached_property
+    def resolver(self) -> TermResolver:
+        return TermResolver(self.kg.store)
+
+    @cached_property
+    def validator(self) -> Validator:
+        """The declaration validator (no JUnit pairs: the API reports JSON)."""
+        return Validator(self.kg, record_checks=False)
+
+
+# --- query results -----------------------------------------------------------------------------
+
+def _named_result(ctx: Context, name: str, params: Mapping[str, str], max_rows: int) -> QueryResult:
+    query = ctx.catalog.get(name)
+    text, subs = bind_params(query, params, ctx.resolver)
+    return run_sparql(ctx.kg.store, text, substitutions=subs, max_rows=max_rows, trusted=True)
+
+
+def _sparql_result(ctx: Context, text: str, max_rows: int, default_graphs: list[str] | None = None,
+                   named_graphs: list[str] | None = None) -> QueryResult:
+    return run_sparql(ctx.kg.store, text, max_rows=max_rows,
+                      default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None,
+                      named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs else None)
+
+
+def _rendered(result: QueryResult, fmt: str) -> Rendered:
+    body = render(result, fmt)
+    count = len(result.triples) if result.kind == "graph" else len(result.rows)
+    return Rendered(body.encode() if isinstance(body, str) else body, fmt, result.kind, count, result.truncated)
+
+
+def job_sparql(ctx: Context, text: str, fmts: tuple[str | None, str | None], max_rows: int,
+               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+               refusals: tuple[str, str] = ("", "")) -> Rendered:
+    """``fmts``: the negotiated (SELECT/ASK, CONSTRUCT/DESCRIBE) formats; the result's kind picks one
+    (None: the client accepts no format for that kind: 406 with the negotiation's ``refusals``)."""
+    result = _sparql_result(ctx, text, max_rows, default_graphs, named_graphs)
+    fmt = fmts[1] if result.kind == "graph" else fmts[0]
+    if fmt is None:
+        what = "CONSTRUCT/DESCRIBE" if result.kind == "graph" else "SELECT/ASK"
+        refusal = refusals[1] if result.kind == "graph" else refusals[0]
+        raise HttpError(refusal or f"none of the accepted types fits a {what} result", 406)
+    return _rendered(result, fmt)
+
+
+def job_named(ctx: Context, name: str, params: dict[str, str], fmt: str, max_rows: int) -> Rendered:
+    return _rendered(_named_result(ctx, name, params, max_rows), fmt)
+
+
+def _cell(ctx: Context, term: Any) -> dict[str, Any]:
+    if term is None:
+        return {"text": ""}
+    shown = node(ctx.index, term)
+    out = {"text": shown["label"] if "page" in shown else compact(term)}
+    if isinstance(term, ox.NamedNode):
+        out["title"] = term.value
+        if "page" in shown:
+            out["href"] = shown["page"]
+    return out
+
+
+def _table(ctx: Context, result: QueryResult) -> dict[str, Any]:
+    """A result as rows of display cells (labels, links to entity pages) for the HTML pages."""
+    if result.kind == "ask":
+        return {"kind": "ask", "boolean": result.boolean, "columns": [], "rows": [], "truncated": False}
+    if result.kind == "graph":
+        columns = ["subject", "predicate", "object"]
+        rows: list[tuple[Any, ...]] = list(result.triples)
+    else:
+        columns, rows = result.variables, list(result.rows)
+    return {"kind": result.kind, "boolean": None, "columns": columns, "truncated": result.truncated,
+            "rows": [[_cell(ctx, t) for t in row] for row in rows]}
+
+
+def job_named_table(ctx: Context, name: str, params: dict[str, str], max_rows: int) -> dict[str, Any]:
+    return _table(ctx, _named_result(ctx, name, params, max_rows))
+
+
+def job_sparql_table(ctx: Context, text: str, max_rows: int) -> dict[str, Any]:
+    return _table(ctx, _sparql_result(ctx, text, max_rows))
+
+
+# --- browsing, Table 2, validation -------------------------------------------------------------
+
+def job_list(ctx: Context, slug: str) -> list[dict[str, Any]]:
+    return list_entities(ctx.index, slug)
+
+
+def job_describe(ctx: Context, slug: str, ident: str) -> dict[str, Any]:
+    return describe(ctx.index, slug, ident)
+
+
+def job_table2(ctx: Context) -> dict[str, Any]:
+    return table2(ctx.index)
+
+
+def job_options(ctx: Context, classes: list[str]) -> dict[str, list[str]]:
+    """Labels of each class's instances (for the web form's suggestions), by class CURIE."""
+    out: dict[str, list[str]] = {}
+    for curie in classes:
+        cls = ctx.resolver.expand(curie)
+        labels = set()
+        if cls is not None:
+            for q in ctx.kg.store.quads_for_pattern(None, RDF_TYPE, cls, ox.DefaultGraph()):
+                label = ctx.kg.label_of(q.subject) if isinstance(q.subject, ox.NamedNode) else None
+                if label:
+                    labels.add(label)
+        out[curie] = sorted(labels, key=str.casefold)
+    return out
+
+
+def job_validate(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
+    """The run-level JSON of ``emskg validate --format json`` for one declaration."""
+    return RunReport((ctx.validator.validate_bytes(data, format_for(fmt_name), name),)).to_json()
+
+
+JOBS: dict[str, Callable[..., Any]] = {
+    "sparql": job_sparql,
+    "named": job_named,
+    "named_table": job_named_table,
+    "sparql_table": job_sparql_table,
+    "list": job_list,
+    "describe": job_describe,
+    "table2": job_table2,
+    "validate": job_validate,
+    "options": job_options,
+}
+
+
+def dispatch(ctx: Context, name: str, args: tuple[Any, ...]) -> Any:
+    job = JOBS.get(name)
+    if job is None:
+        raise HttpError(f"unknown job {name!r}", 500)
+    return job(ctx, *args)

@@ -1,0 +1,52 @@
+"""What the JSON routes and the web pages both do, so neither imports the other: reading a named
+query's parameters from a query string, checking the validation token, and validating a declaration
+on a worker. Each raises :class:`~emskg.server.errors.HttpError` with the status to answer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Any
+
+from ..core.rdfio import MEDIA_TYPE_FORMATS
+from ..query.named import NamedQuery
+from .errors import HttpError
+from .negotiate import FORMAT_PARAMS
+from .state import ServerState
+
+__all__ = ["named_params", "check_token", "validate_declaration", "VALIDATE_TYPES"]
+
+#: Request media types /validate accepts, and the RDF format each means.
+VALIDATE_TYPES = MEDIA_TYPE_FORMATS
+
+
+def named_params(query: NamedQuery, pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Query-string pairs as the query's parameters: repeated list values joined, format names left out."""
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        param = query.param(key)
+        if param is None and key in FORMAT_PARAMS:
+            continue
+        out.setdefault(key, []).append(value)
+    for key, values in out.items():
+        param = query.param(key)
+        if len(values) > 1 and (param is None or not param.many):
+            raise HttpError(f"parameter {key!r} given {len(values)} times; it takes one value", 400)
+    return {k: ",".join(vs) for k, vs in out.items()}
+
+
+def check_token(st: ServerState, given: str | None) -> None:
+    """When EMSKG_VALIDATE_TOKEN is set, demand it (constant-time comparison)."""
+    token = st.settings.validate_token
+    if not token:
+        return
+    if not given or not hmac.compare_digest(given.encode(), token.encode()):
+        raise HttpError("validation needs a valid bearer token", 401, {"WWW-Authenticate": "Bearer"})
+
+
+def validate_declaration(st: ServerState, data: bytes, fmt: str, name: str) -> dict[str, Any]:
+    """Validate one declaration on a worker (blocking); the run-level JSON report of one file."""
+    safe_name = re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
+    report: dict[str, Any] = st.run("validate", data, fmt, safe_name, timeout=st.settings.validate_timeout)
+    return report
