@@ -21,8 +21,10 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
 def mount(app: FastAPI) -> None:
+    from .findings import router as findings_router
     from .routes import router
 
+    app.include_router(findings_router, include_in_schema=False)  # before routes' /ui/{slug}
     app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
