@@ -23,7 +23,52 @@ REPORT = sorted((ROOT.parent / "shared" / "seeds").glob("004_*.txt"))
 
 #: Section -> the share of its sentences the graph must quote (issue 12). Sections the graph claims
 #: to cover: every numbered section and appendix of the report.
-FLOORS: dict[str, float] = {}
+FLOORS: dict[str, float] = {
+    "1": 0.933,  # 14/15
+    "1.2.1": 0.6,  # 12/20
+    "1.2.2": 1.0,  # 9/9
+    "1.3": 1.0,  # 7/7
+    "1.4": 0.904,  # 38/42
+    "2.1": 0.852,  # 29/34
+    "2.1.1": 0.875,  # 7/8
+    "2.1.2": 1.0,  # 6/6
+    "2.1.3": 1.0,  # 11/11
+    "2.2": 1.0,  # 9/9
+    "3.1": 1.0,  # 6/6
+    "3.1.1": 1.0,  # 4/4
+    "3.1.2": 1.0,  # 9/9
+    "3.1.3": 1.0,  # 2/2
+    "3.1.4": 1.0,  # 3/3
+    "3.2": 1.0,  # 6/6
+    "3.2.1": 1.0,  # 4/4
+    "3.2.2": 1.0,  # 3/3
+    "3.3": 0.952,  # 20/21
+    "3.4": 1.0,  # 9/9
+    "4.1": 0.857,  # 12/14
+    "4.2": 0.714,  # 5/7
+    "4.3": 0.571,  # 4/7
+    "4.3.1": 0.875,  # 14/16
+    "4.3.2": 0.666,  # 6/9
+    "4.3.3": 1.0,  # 9/9
+    "4.3.4": 0.857,  # 6/7
+    "5": 0.888,  # 8/9
+    "5.1": 0.888,  # 8/9
+    "5.1.1": 0.791,  # 19/24
+    "5.1.2": 0.717,  # 33/46
+    "5.2": 0.909,  # 130/143
+    "5.3": 1.0,  # 3/3
+    "5.3.1": 1.0,  # 10/10
+    "5.3.2": 1.0,  # 8/8
+    "5.3.3": 1.0,  # 11/11
+    "6.1": 0.909,  # 10/11
+    "6.2": 0.966,  # 29/30
+    "7": 1.0,  # 23/23
+    "8": 0.857,  # 12/14
+    "Appendix A": 0.733,  # 11/15
+    "Appendix B": 1.0,  # 15/15
+    "Appendix C": 0.488,  # 21/43
+    "Appendix D": 0.761,  # 80/105
+}
 
 _FOOTER = re.compile(r"\s*(EMS Integration Project Workgroup Final Report|Page \d+)\s*$")
 _TOP = re.compile(r"^\s*(\d)\.\s+([A-Z][A-Z ,\-–]{6,})\s*$")
@@ -60,22 +105,31 @@ def sentences(text: str) -> list[str]:
     parts = re.split(r"(?<=[.?!:;])\s+(?=[A-Z“•(])|\s*•\s*", text)
     out = []
     for p in parts:
-        p = re.sub(r"^(?:\d|[a-z])\.\s+", "", p.strip())
+        p = re.sub(r"^(?:\d|[a-z])\.\s+", "", p.strip())  # a list number
+        p = re.sub(r"\s+(?:\d|[a-z])\.$", "", p)  # the next list item's number
         p = re.sub(r"(?:;\s*and|;\s*or|;|,\s*and|:)$", "", p).strip()
         if len(p) >= 25:
             out.append(p)
     return out
 
 
+_ACRONYM = re.compile(r"([A-Z]{2,}) [–-] (.+?)(?: \(http[^)]*\))?(?= [A-Z]{2,} [–-] |$)")
+
+
+def acronyms(text: str) -> list[str]:
+    """Appendix B is a list of 'ACRONYM – Name (address)' lines: its units are the names."""
+    return [name.strip() for _acronym, name in _ACRONYM.findall(text)]
+
+
 def graph_quotes() -> list[str]:
     g = Graph()
     for f in sorted((ROOT / "kb").glob("*.ttl")) + [ROOT / "ontology" / "emskg.ttl"]:
         g.parse(f)
-    return sorted({normalise(str(o)) for o in g.objects() if isinstance(o, Literal) and len(str(o)) >= 12})
+    return sorted({normalise(str(o)) for o in g.objects() if isinstance(o, Literal) and len(str(o)) >= 8})
 
 
 def covered(sentence: str, blob: str, quotes: list[str]) -> bool:
-    if sentence in blob:
+    if sentence in blob or re.sub(r"^[A-Z][a-z]+ - ", "", sentence) in blob:  # "Plan - Identification ..."
         return True
     return any(len(q) * 2 >= len(sentence) and q in sentence for q in quotes)
 
@@ -85,7 +139,7 @@ def coverage() -> dict[str, tuple[int, int]]:
     blob = "\n".join(quotes)
     out = {}
     for section, text in report_sections(REPORT[0]).items():
-        units = sentences(text)
+        units = acronyms(text) if section == "Appendix B" else sentences(text)
         if units:
             out[section] = (sum(covered(s, blob, quotes) for s in units), len(units))
     return out
