@@ -41,6 +41,9 @@ QUERY = """SELECT ?group ?statement ?label ?text ?section ?position ?concern ?co
 #: Barriers and responses have no page of their own: they link to the section 6.2 question's answer.
 BARRIERS_PAGE = "/ui/queries/barriers-and-responses?run=1"
 
+#: How many initiatives the report reviewed (section 2.1): a statement about all of them says so.
+ALL_INITIATIVES = 15
+
 #: The page's own, fixed query may return more rows than a visitor's query is allowed.
 MAX_ROWS = 20000
 
@@ -61,14 +64,25 @@ def findings_view(table: dict[str, Any]) -> list[dict[str, Any]]:
             page = r["concern"].get("href") or (BARRIERS_PAGE if r["barrierOrResponse"]["text"] else None)
             item["concerns"][r["concern"]["title"]] = {"label": r["concernLabel"]["text"], "iri": r["concern"]["title"],
                                                        "page": page}
+    for i in items.values():
+        i["sections"] = sorted(i["sections"])
     groups = []
     for _cls, gid, heading in GROUPS:
-        members = sorted((i for i in items.values() if i["group"] == gid), key=lambda i: (i["position"], i["label"]))
+        members = sorted((i for i in items.values() if i["group"] == gid),
+                         key=lambda i: (i["sections"][-1:], i["position"], i["label"]))  # §1.4 before §7
         for i in members:
-            i["sections"] = sorted(i["sections"])
-            i["concerns"] = sorted(i["concerns"].values(), key=lambda c: (c["page"] is None, c["label"]))
+            i["concerns"] = _collapse(sorted(i["concerns"].values(), key=lambda c: (c["page"] is None, c["label"])))
         groups.append({"id": gid, "heading": heading, "statements": members})
     return groups
+
+
+def _collapse(concerns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A statement about every initiative links to the list of initiatives, not to fifteen pages."""
+    initiatives = [c for c in concerns if (c["page"] or "").startswith("/ui/initiatives/")]
+    if len(initiatives) < ALL_INITIATIVES:
+        return concerns
+    rest = [c for c in concerns if c not in initiatives]
+    return [{"label": f"all {len(initiatives)} management initiatives", "iri": "", "page": "/ui/initiatives"}, *rest]
 
 
 @router.get("/ui/findings", response_class=HTMLResponse)
