@@ -48,7 +48,7 @@ FLOORS: dict[str, float] = {
     "4.2": 0.714,  # 5/7
     "4.3": 0.571,  # 4/7
     "4.3.1": 0.875,  # 14/16
-    "4.3.2": 0.666,  # 6/9
+    "4.3.2": 0.888,  # 8/9
     "4.3.3": 1.0,  # 9/9
     "4.3.4": 0.857,  # 6/7
     "5": 0.888,  # 8/9
@@ -66,8 +66,8 @@ FLOORS: dict[str, float] = {
     "8": 0.857,  # 12/14
     "Appendix A": 0.733,  # 11/15
     "Appendix B": 1.0,  # 15/15
-    "Appendix C": 0.488,  # 21/43
-    "Appendix D": 0.761,  # 80/105
+    "Appendix C": 0.627,  # 27/43
+    "Appendix D": 0.8,  # 84/105
 }
 
 _FOOTER = re.compile(r"\s*(EMS Integration Project Workgroup Final Report|Page \d+)\s*$")
