@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import emskg_bin, table
+
 from emskg.core.vocab import PREFIXES
 
 # Oxigraph has no predeclared prefixes, so the query declares its own, and emskg is sent the very same
@@ -112,6 +113,7 @@ def oxigraph_server(port: int) -> Iterator[subprocess.Popen[bytes]]:
     if exe is None:
         raise RuntimeError("`oxigraph` not found (pip install oxigraph, part of the test extras)")
     import pyoxigraph as ox
+
     from emskg.graph.store import load_graph
 
     with tempfile.TemporaryDirectory(prefix="emskg-bench-oxigraph-") as tmp:

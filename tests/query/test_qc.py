@@ -36,6 +36,12 @@ FAULTS = {
     "qc/label-names-other-initiative-violation": "kb:GASB34 skos:altLabel \"QualServe for finance\" .",
     "qc/missing-initiative-profile-violation":
         "kb:X a ems:ManagementTool ; rdfs:label \"x\" ; skos:definition \"d\" ; dcterms:source kb:sec-2.1 .",
+    # issue 12: a next step that says nothing about what it concerns
+    "qc/statement-incomplete-violation":
+        "kb:X a ems:SponsorAction ; rdfs:label \"x\" ; skos:definition \"d\" ; ems:listPosition 10 ;"
+        " dcterms:source kb:sec-8 .",
+    # issue 12: a recommendation linked to a misspelt barrier
+    "qc/dangling-link-violation": "kb:NextStep-ExploreIncentives ems:concerns kb:Barrier-NoSuchBarrier .",
 }
 
 

@@ -106,7 +106,8 @@ def test_table2_matrix_and_value_chains(browser: Any, server: LiveServer, shots:
     rows = browser.find_elements(By.CSS_SELECTOR, "#components-matrix tbody tr")
     assert len(rows) == 15
     qualserve = next(r for r in rows if r.find_element(By.TAG_NAME, "th").text == "QualServe")
-    assert [c.text for c in qualserve.find_elements(By.CSS_SELECTOR, "td.cell")] == ["full", "gap", "partial", "gap"]
+    # §5.2: no word of the report says QualServe lacks acting (issue 12 audit): "–", not "gap"
+    assert [c.text for c in qualserve.find_elements(By.CSS_SELECTOR, "td.cell")] == ["full", "gap", "partial", "–"]
     assert len(browser.find_elements(By.CSS_SELECTOR, "#outcomes-matrix tbody tr")) == 15
     chains = browser.find_element(By.ID, "value-chains").text
     assert "Drinking water value chain" in chains and "Partnership for Safe Water" in chains
