@@ -13,7 +13,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from security.live import CountingListener, SecServer, counting_listener, launch_server, start_server, stop_server
+from security.live import (
+    LEDGER,
+    CountingListener,
+    SecServer,
+    counting_listener,
+    launch_server,
+    start_server,
+    stop_server,
+)
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +71,29 @@ def private_server(tmp_path: Path) -> Iterator[SecServer]:
         yield server
     finally:
         server.stop(grace=5)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The battery's figures as the README's table: what was tried, and what got through (goal: 0)."""
+    if "requests" not in LEDGER:
+        return
+    soak = LEDGER.get("soak")
+    before, after = LEDGER.get("triples_before"), LEDGER.get("triples_after")
+    rows = [
+        ("requests answered by the battery's server", LEDGER["requests"]),
+        ("5xx other than 503/504 (crashes)", LEDGER["status_5xx"]),
+        ("workers that died other than by a deliberate kill", LEDGER["crashed_workers"]),
+        ("tracebacks in the server log", LEDGER["tracebacks"]),
+        ("writes (triples before -> after)", f"{before} -> {after}"),
+        (f"outbound connections (listeners opened: {LEDGER['listeners']})", LEDGER["outbound"]),
+    ]
+    if soak:
+        held = sum(v for k, v in soak["statuses"].items() if not isinstance(k, int))
+        rows += [
+            (f"soak: {soak['requests']} requests at concurrency 32 in {soak['seconds']:.1f} s, held/failed", held),
+            ("soak: memory of the process tree", f"{soak['rss_before'] / 2**20:.0f} -> {soak['rss_after'] / 2**20:.0f} MB "
+                                                 f"({(soak['rss_after'] - soak['rss_before']) / soak['rss_before']:+.1%})"),
+        ]
+    terminalreporter.section("security battery")
+    for name, value in rows:
+        terminalreporter.write_line(f"| {name} | {value} |")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -113,6 +115,10 @@ class SecServer:
 _SERVER: SecServer | None = None
 _SERVER_LOCK = threading.Lock()
 
+#: What the battery did, for the summary printed at the end of a run (the README's security table):
+#: listeners opened and unexpected connections to them, the session server's request and error counts.
+LEDGER: dict[str, Any] = {"listeners": 0, "outbound": 0, "control_connections": 0}
+
 
 def launch_server(log_dir: Path) -> SecServer:
     """Start an ``emskg serve`` with the battery's settings and wait (bounded) for /health."""
@@ -121,7 +127,7 @@ def launch_server(log_dir: Path) -> SecServer:
     env = {**os.environ, **SERVER_ENV}
     env.pop("EMSKG_DEBUG", None)
     with log.open("wb") as out:
-        proc = subprocess.Popen([*EMSKG, "serve", "--port", str(port), "--log-level", "warning"],
+        proc = subprocess.Popen([*EMSKG, "serve", "--port", str(port), "--log-level", "info"],
                                 env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     server = SecServer(proc, port, log)
     deadline = time.monotonic() + 90
@@ -143,6 +149,7 @@ def start_server(log_dir: Path) -> SecServer:
     with _SERVER_LOCK:
         if _SERVER is None or _SERVER.proc.poll() is not None:
             _SERVER = launch_server(log_dir)
+            LEDGER.setdefault("triples_before", _triples(_SERVER))
         return _SERVER
 
 
@@ -150,8 +157,35 @@ def stop_server() -> None:
     global _SERVER
     with _SERVER_LOCK:
         if _SERVER is not None:
+            LEDGER["triples_after"] = _triples(_SERVER)
             _SERVER.stop()
+            record_log(_SERVER.log_text())
             _SERVER = None
+
+
+_ACCESS = re.compile(r'" (\d{3}) ')
+
+
+def _triples(server: SecServer) -> int | None:
+    """The store's triple count, evaluated afresh (no response cache), or None if the server is gone."""
+    try:
+        r = httpx.get(server.base + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+                      headers={"Cache-Control": "no-cache", "Accept": "application/sparql-results+json"}, timeout=30)
+        return int(r.json()["results"]["bindings"][0]["n"]["value"])
+    except (httpx.HTTPError, ValueError, KeyError):
+        return None
+
+
+def record_log(text: str) -> None:
+    """Counts from the session server's log: requests answered (uvicorn's access log), by status class,
+    tracebacks, and workers that died of something other than the battery's deliberate kills."""
+    statuses = [int(m.group(1)) for line in text.splitlines() if "HTTP/1.1\"" in line
+                for m in [_ACCESS.search(line)] if m]
+    LEDGER["requests"] = len(statuses)
+    LEDGER["status_5xx"] = sum(1 for code in statuses if code >= 500 and code not in (503, 504))
+    LEDGER["tracebacks"] = text.count("Traceback")
+    LEDGER["crashed_workers"] = sum(1 for line in text.splitlines()
+                                    if "died running" in line and "SIGKILL" not in line)
 
 
 # --- the counting listener ---------------------------------------------------------------------------
@@ -213,10 +247,15 @@ class CountingListener:
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype + b"\r\nContent-Length: "
                              + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
 
+    #: Set by a control test that wants connections (proving the listener works); others count as leaks.
+    expected = False
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
         self.sock.close()
+        LEDGER["listeners"] += 1
+        LEDGER["control_connections" if self.expected else "outbound"] += self.connections
 
 
 @contextlib.contextmanager

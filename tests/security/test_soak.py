@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from security.live import EXAMPLE_TTL, NO_CACHE, TOKEN, SecServer, tree_rss
+from security.live import EXAMPLE_TTL, LEDGER, NO_CACHE, TOKEN, SecServer, tree_rss
 
 REQUESTS = 2000
 CONCURRENCY = 32
@@ -105,6 +105,8 @@ def test_soak(sec_server: SecServer, new_log: Callable[[], str]) -> None:
     print(f"\nsoak: {total} requests at concurrency {CONCURRENCY} in {elapsed:.1f} s; statuses "
           f"{dict(sorted(statuses.items(), key=str))}; RSS {rss_before / 2**20:.0f} MB -> {rss_after / 2**20:.0f} MB "
           f"({(rss_after - rss_before) / rss_before:+.1%})")
+    LEDGER["soak"] = {"requests": total, "seconds": elapsed, "statuses": dict(statuses),
+                      "rss_before": rss_before, "rss_after": rss_after}
     unexpected = {k: v for k, v in by_kind.items() if k[1] not in ALLOWED}
     assert total == REQUESTS, f"only {total} of {REQUESTS} requests within {BOUND_SECONDS} s"
     assert not unexpected, unexpected

@@ -130,6 +130,7 @@ def test_sandbox_denies_outbound_connections(listener: CountingListener) -> None
 def test_without_the_sandbox_the_listener_is_reached(listener: CountingListener) -> None:
     """Control for the test above: without the sandbox, the same unguarded SERVICE query does connect
     (the listener works, so its 0 counts elsewhere mean something)."""
+    listener.expected = True
     result = _probe(listener, sandbox=False)
     assert result["connect"] == "connected", result
     assert listener.connections >= 2, (result, listener.connections)
