@@ -131,6 +131,12 @@ class _GuardedProtocol(HttpToolsProtocol):
         self._close_with(_json_response(408, "Request Timeout",
                                         f"request header not received within {self.limits.header_timeout:g} s"))
 
+    def _arm_idle(self) -> None:
+        """(Re)start the body-idle deadline; one timer per connection, never an orphan left to fire later."""
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = self.loop.call_later(self.limits.idle_timeout, self._idle_timed_out)
+
     def _idle_timed_out(self) -> None:
         self._idle = None
         cycle = self.cycle
@@ -138,7 +144,7 @@ class _GuardedProtocol(HttpToolsProtocol):
                 or cycle.disconnected):
             return  # the body arrived, or the exchange ended, since the timer was set
         if self.flow.read_paused:  # the server itself stopped reading (backpressure): not the client's silence
-            self._idle = self.loop.call_later(self.limits.idle_timeout, self._idle_timed_out)
+            self._arm_idle()
             return
         self.logger.info("closing a connection: no request data for %g s", self.limits.idle_timeout)
         self.transport.close()  # the handler sees a disconnect; no response can be sent mid-request
@@ -161,7 +167,7 @@ class _GuardedProtocol(HttpToolsProtocol):
             elif self._header_bytes > self.limits.max_url_bytes + self.limits.max_header_bytes:
                 self._close_with(_json_response(431, "Request Header Fields Too Large", self._header_message()))
         elif self.cycle is not None and self.cycle.more_body and not self.cycle.response_complete:
-            self._idle = self.loop.call_later(self.limits.idle_timeout, self._idle_timed_out)
+            self._arm_idle()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -191,7 +197,7 @@ class _GuardedProtocol(HttpToolsProtocol):
             finally:
                 self.app = app
         if self.cycle is not None and self.cycle.more_body and not self.cycle.response_complete:
-            self._idle = self.loop.call_later(self.limits.idle_timeout, self._idle_timed_out)
+            self._arm_idle()
 
     def _refusal(self) -> Any:
         if len(self.url) > self.limits.max_url_bytes:
