@@ -17,7 +17,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..server.app import create_app
-    from ..server.protocol import ConnectionLimits, guarded_protocol
+    from ..server.protocol import guarded_protocol
     from ..server.settings import Settings
 
     try:
@@ -26,14 +26,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                      cors_origins=args.cors)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    limits = ConnectionLimits(header_timeout=settings.header_timeout, idle_timeout=settings.idle_timeout,
-                              max_url_bytes=settings.max_url_bytes, max_header_bytes=settings.max_header_bytes,
-                              max_headers=settings.max_headers, max_connections=settings.max_connections,
-                              max_inflight=settings.max_inflight)
     # One uvicorn process; parallelism comes from the query worker pool, not from uvicorn workers. The
     # connection layer (timeouts, header bounds, request and connection caps) is emskg's protocol class.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
-                server_header=False, timeout_keep_alive=5, http=guarded_protocol(limits),
+                server_header=False, timeout_keep_alive=5, http=guarded_protocol(settings),
                 proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips)
     return 0
 

@@ -22,25 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["ConnectionLimits", "guarded_protocol"]
+from .settings import Settings
 
-
-@dataclass(frozen=True)
-class ConnectionLimits:
-    """Bounds of one HTTP connection (see the module docstring); from :class:`emskg.settings.Settings`."""
-
-    header_timeout: float = 10.0
-    idle_timeout: float = 5.0
-    max_url_bytes: int = 16_384
-    max_header_bytes: int = 32_768
-    max_headers: int = 100
-    max_connections: int = 1024
-    max_inflight: int = 256
+__all__ = ["guarded_protocol"]
 
 
 def _json_response(status: int, reason: str, message: str, retry_after: int | None = None) -> bytes:
@@ -68,7 +56,7 @@ def _refusal_app(status: int, message: str, retry_after: int | None = None) -> A
 
 
 class _GuardedProtocol(HttpToolsProtocol):
-    limits = ConnectionLimits()
+    limits = Settings()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,10 +112,9 @@ class _GuardedProtocol(HttpToolsProtocol):
         if not self._awaiting_headers or self.transport.is_closing():
             return
         if self._header_bytes == 0:  # connected and said nothing: nobody to answer
-            self.logger.warning("DEBUG silent close")
             self.transport.close()
             return
-        self.logger.warning("closing a connection: no complete request header within %g s", self.limits.header_timeout)
+        self.logger.info("closing a connection: no complete request header within %g s", self.limits.header_timeout)
         self._close_with(_json_response(408, "Request Timeout",
                                         f"request header not received within {self.limits.header_timeout:g} s"))
 
@@ -233,6 +220,8 @@ class _GuardedProtocol(HttpToolsProtocol):
         self._close_with(_json_response(400, "Bad Request", f"malformed HTTP request ({msg.rstrip('.')})"))
 
 
-def guarded_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
-    """An httptools protocol class for uvicorn's ``http=`` option, enforcing ``limits``."""
-    return type("EmskgHttpProtocol", (_GuardedProtocol,), {"limits": limits})
+def guarded_protocol(settings: Settings) -> type[HttpToolsProtocol]:
+    """An httptools protocol class for uvicorn's ``http=`` option, enforcing the connection limits of
+    ``settings`` (``header_timeout``, ``idle_timeout``, ``max_url_bytes``, ``max_header_bytes``,
+    ``max_headers``, ``max_connections``, ``max_inflight``)."""
+    return type("EmskgHttpProtocol", (_GuardedProtocol,), {"limits": settings})
