@@ -88,10 +88,11 @@ def _named_result(ctx: Context, name: str, params: Mapping[str, str], max_rows: 
 
 
 def _sparql_result(ctx: Context, text: str, max_rows: int, default_graphs: list[str] | None = None,
-                   named_graphs: list[str] | None = None) -> QueryResult:
-    return run_sparql(ctx.kg.store, text, max_rows=max_rows,
-                      default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None,
-                      named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs else None)
+                   named_graphs: list[str] | None = None, base_iri: str | None = None) -> QueryResult:
+    """None for both graph lists: the query's own dataset; any list (even empty): the protocol's."""
+    return run_sparql(ctx.kg.store, text, max_rows=max_rows, base_iri=base_iri,
+                      default_graph=None if default_graphs is None else [ox.NamedNode(g) for g in default_graphs],
+                      named_graphs=None if named_graphs is None else [ox.NamedNode(g) for g in named_graphs])
 
 
 def _rendered(result: QueryResult, fmt: str) -> Rendered:
@@ -102,10 +103,12 @@ def _rendered(result: QueryResult, fmt: str) -> Rendered:
 
 def job_sparql(ctx: Context, text: str, fmts: tuple[str | None, str | None], max_rows: int,
                default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-               refusals: tuple[str, str] = ("", "")) -> Rendered:
+               refusals: tuple[str, str] = ("", ""), base_iri: str | None = None) -> Rendered:
     """``fmts``: the negotiated (SELECT/ASK, CONSTRUCT/DESCRIBE) formats; the result's kind picks one
-    (None: the client accepts no format for that kind: 406 with the negotiation's ``refusals``)."""
-    result = _sparql_result(ctx, text, max_rows, default_graphs, named_graphs)
+    (None: the client accepts no format for that kind: 406 with the negotiation's ``refusals``).
+    ``default_graphs`` / ``named_graphs``: the protocol's dataset (both None: the query's own);
+    ``base_iri``: what relative IRIs in ``text`` resolve against."""
+    result = _sparql_result(ctx, text, max_rows, default_graphs, named_graphs, base_iri)
     fmt = fmts[1] if result.kind == "graph" else fmts[0]
     if fmt is None:
         what = "CONSTRUCT/DESCRIBE" if result.kind == "graph" else "SELECT/ASK"

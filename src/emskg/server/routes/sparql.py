@@ -69,6 +69,9 @@ def _answer(request: Request, query: str, default_graphs: list[str], named_graph
             extra_format: list[tuple[str, str]]) -> Response:
     """Negotiate, run on a worker, respond (blocking).
 
+    Relative IRIs in the query resolve against the endpoint's own URL (the protocol leaves the base
+    to the service; ``EMSKG_PUBLIC_URL`` fixes it behind a proxy).
+
     The formats for both result kinds are negotiated here and the worker picks the one that fits
     the query's form: the server process never scans the query text, so no text — however long or
     hostile — holds it up outside the worker's deadline.
@@ -80,8 +83,12 @@ def _answer(request: Request, query: str, default_graphs: list[str], named_graph
         raise select
     fmts = (None if isinstance(select, HttpError) else select.fmt, None if isinstance(graph, HttpError) else graph.fmt)
     refusals = (select.message if isinstance(select, HttpError) else "", graph.message if isinstance(graph, HttpError) else "")
+    # Either parameter given: the two lists are the whole dataset (SPARQL 1.1 Protocol 2.1.4), so an
+    # absent graph is empty and the query's FROM / FROM NAMED are overridden; neither: the query's.
+    dataset = bool(default_graphs or named_graphs)
     result: Rendered = st.run("sparql", query, fmts, st.settings.max_rows,
-                              _graph_iris(default_graphs) or None, _graph_iris(named_graphs) or None, refusals)
+                              _graph_iris(default_graphs) if dataset else None,
+                              _graph_iris(named_graphs) if dataset else None, refusals, _endpoint(request, st))
     offer = graph if result.kind == "graph" else select
     assert isinstance(offer, Offer)  # the worker refuses a kind without an acceptable format (406)
     return rendered_response(result, offer)
@@ -125,6 +132,9 @@ async def sparql_post(request: Request) -> Response:
     url = request.query_params
     if ctype == "application/sparql-update":
         raise HttpError("SPARQL Update is not allowed: the knowledge graph is read-only", 403)
+    charset = _charset(request)
+    if charset not in (None, "utf-8", "utf8", "us-ascii"):
+        raise HttpError(f"the query must be sent as UTF-8, not {charset}", 415)
     if ctype == "application/sparql-query":
         query, fields = _utf8(body), []
     elif ctype == "application/x-www-form-urlencoded":
@@ -140,6 +150,15 @@ async def sparql_post(request: Request) -> Response:
     default_graphs = url.getlist("default-graph-uri") + [v for k, v in fields if k == "default-graph-uri"]
     named_graphs = url.getlist("named-graph-uri") + [v for k, v in fields if k == "named-graph-uri"]
     return await run_in_threadpool(_answer, request, query, default_graphs, named_graphs, fields)
+
+
+def _charset(request: Request) -> str | None:
+    """The Content-Type's ``charset`` parameter, lower case (None when absent)."""
+    for param in request.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
 
 
 def _utf8(body: bytes) -> str:
