@@ -368,11 +368,13 @@ def test_openapi_schema_is_valid_and_every_path_exists(http: httpx.Client) -> No
             url = path
             for placeholder, value in examples.items():
                 url = url.replace(placeholder, value)
-            if "{" in url:
+            if "{" in url and not path.startswith("/kb/"):
                 continue
             if path.startswith(("/outcomes/", "/elements/", "/value-chains/", "/utilities/", "/components/",
                                 "/stages/", "/organizations/")):
                 url = http.get(path.rsplit("/", 1)[0]).json()[0]["href"]
+            if path == "/kb/{name}":
+                url = "/kb/QualServe"
             r = http.request(method.upper(), url, content=b"" if method == "post" else None)
             assert r.status_code not in (404, 405), (method, url, r.text)
 
@@ -405,3 +407,22 @@ def test_static_files_are_local(http: httpx.Client) -> None:
     for f in static.iterdir():
         assert http.get(f"/static/{f.name}").status_code == 200
         assert "://" not in re.sub(r"http://www\.w3\.org/2000/svg", "", f.read_text()), f.name
+
+
+def _nulls(value: object, path: str = "") -> list[str]:
+    if value is None:
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _nulls(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nulls(v, f"{path}[{i}]")]
+    return []
+
+
+@pytest.mark.parametrize("path", ["/initiatives", "/initiatives/QualServe", "/utilities/SydneyWater", "/table2",
+                                  "/outcomes/Quality"])
+def test_browsing_json_has_no_null_noise(http: httpx.Client, path: str) -> None:
+    """Issue 15: a field that does not apply is left out, not sent as null."""
+    r = http.get(path)
+    assert r.status_code == 200, r.text
+    assert _nulls(r.json()) == []

@@ -16,13 +16,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..core.rdfio import format_for
-from ..core.vocab import RDF_TYPE
+from ..core.rdfio import FORMATS, format_for, serialize
+from ..core.vocab import EMS, RDF_TYPE
 from ..graph.store import KnowledgeGraph, load_graph, settle
 from ..query.browse import EntityIndex, describe, list_entities, node
 from ..query.catalog import QueryCatalog
 from ..query.formats import compact, render
+from ..query.linked import kb_iri, ontology_triples, resource_description, shapes_triples
 from ..query.named import TermResolver, bind_params
+from ..query.ontodoc import ontology_html
 from ..query.sparql import QueryResult, run_sparql
 from ..query.table2 import table2
 from ..validation.model import RunReport
@@ -188,7 +190,43 @@ def job_validate(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[st
     return RunReport((ctx.validator.validate_bytes(data, format_for(fmt_name), name),)).to_json()
 
 
+def job_linked(ctx: Context, what: str, name: str, fmt: str) -> bytes:
+    """The Linked Data description of ``what`` (``kb``: the KB resource ``name``, ``kb-header``,
+    ``ontology``, ``shapes``) serialised as ``fmt``; raises NotFoundError for an unknown name."""
+    if what == "ontology":
+        triples = ontology_triples(ctx.kg)
+    elif what == "shapes":
+        triples = shapes_triples(ctx.kg)
+    elif what == "kb-header":
+        triples = resource_description(ctx.kg, kb_iri("").rstrip("/"))
+    else:
+        triples = resource_description(ctx.kg, kb_iri(name))
+    return serialize(triples, FORMATS[fmt])
+
+
+def ontology_iri() -> str:
+    """The ontology's own IRI: its namespace without the ``#``."""
+    return EMS.rstrip("#")
+
+
+def job_ontology_html(ctx: Context, css_href: str) -> str:
+    """The ontology's documentation page (:mod:`emskg.query.ontodoc`)."""
+    return ontology_html(ontology_triples(ctx.kg), ontology_iri(), css_href)
+
+
+def job_page_of(ctx: Context, name: str) -> str | None:
+    """The web page of the KB resource ``name`` (None when it has no page of its own); raises
+    NotFoundError when the graph says nothing about it."""
+    iri = kb_iri(name)
+    resource_description(ctx.kg, iri)
+    page = node(ctx.index, ox.NamedNode(iri)).get("page")
+    return str(page) if page else None
+
+
 JOBS: dict[str, Callable[..., Any]] = {
+    "linked": job_linked,
+    "page_of": job_page_of,
+    "ontology_html": job_ontology_html,
     "sparql": job_sparql,
     "named": job_named,
     "named_table": job_named_table,
