@@ -68,7 +68,8 @@ def resource_description(kg: KnowledgeGraph, iri: str) -> list[Triple]:
             out.extend(_with_blank_nodes(store, _triples(store, s, None), seen))
     named = {t for s, _, o in out for t in (s, o) if isinstance(t, ox.NamedNode) and t != node}
     for term in sorted(named, key=lambda t: t.value):
-        out.extend((term, RDFS_LABEL, q.object) for q in store.quads_for_pattern(term, RDFS_LABEL, None, _DEFAULT))
+        out.extend((term, RDFS_LABEL, q.object) for q in store.quads_for_pattern(term, RDFS_LABEL, None, _DEFAULT)
+                   if isinstance(q.object, ox.Literal))
     return list(dict.fromkeys(out))
 
 

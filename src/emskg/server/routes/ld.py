@@ -12,6 +12,7 @@ Every answer says ``Vary: Accept``; 406 when no offered type is acceptable, 404 
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
@@ -31,7 +32,7 @@ RDF_OFFERS = (Offer("text/turtle", "turtle"), Offer("application/n-triples", "nt
               Offer("application/ld+json", "jsonld"), Offer("application/rdf+xml", "rdfxml"))
 LD_OFFERS = (*RDF_OFFERS, Offer("text/html", "html"))
 _VARY = {"Vary": "Accept"}
-_RESPONSES = {200: {"description": "the resource's description",
+_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"description": "the resource's description",
                     "content": {o.media_type: {"schema": {"type": "string"}} for o in RDF_OFFERS}},
               303: {"description": "a browser (text/html) is sent to the page for people"}, **ERROR_RESPONSES}
 
