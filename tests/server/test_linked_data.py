@@ -7,6 +7,8 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDFS
 
+from conftest import LiveServer
+
 KB = "https://w3id.org/emskg/kb/"
 EMS = "https://w3id.org/emskg/ontology#"
 RDF_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt", "application/ld+json": "json-ld",
@@ -101,3 +103,31 @@ def test_shapes_and_kb_header(http: httpx.Client) -> None:
     g = _graph(http.get("/kb", headers={"accept": "application/n-triples"}), "application/n-triples")
     kb = rdflib.URIRef("https://w3id.org/emskg/kb")
     assert g.value(kb, OWL.versionInfo) is not None and g.value(kb, RDFS.label) is not None
+
+
+# --- VoID --------------------------------------------------------------------------------------------
+
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+DATASET = rdflib.URIRef("https://w3id.org/emskg/dataset")
+
+
+def test_void_describes_the_dataset(http: httpx.Client, server: LiveServer) -> None:
+    g = _graph(http.get("/.well-known/void", headers={"accept": "text/turtle"}), "text/turtle")
+    health = http.get("/health").json()
+    assert (DATASET, rdflib.RDF.type, VOID.Dataset) in g and (DATASET, rdflib.RDF.type, DCAT.Dataset) in g
+    assert int(g.value(DATASET, VOID.triples)) == health["triples"]
+    assert int(g.value(DATASET, VOID.classes)) > 20 and int(g.value(DATASET, VOID.properties)) > 50
+    assert g.value(DATASET, VOID.sparqlEndpoint) == rdflib.URIRef(server.base + "/sparql")
+    assert g.value(DATASET, rdflib.URIRef("http://purl.org/dc/terms/license")) is not None
+    subsets = set(g.objects(DATASET, VOID.subset))
+    assert rdflib.URIRef("https://w3id.org/emskg/graph/inferred") in subsets and len(subsets) >= 10
+    dumps = {str(d).rsplit("/", 1)[1] for d in g.objects(DATASET, VOID.dataDump)}
+    assert dumps == {f"emskg-inferred-{health['version']}.{ext}" for ext in ("ttl", "nt", "jsonld", "rdf")}
+    assert len(set(g.objects(DATASET, DCAT.distribution))) == 12
+
+
+def test_service_description_links_the_void(http: httpx.Client, server: LiveServer) -> None:
+    r = http.get("/sparql", headers={"accept": "text/turtle"})
+    g = rdflib.Graph().parse(data=r.text, format="turtle")
+    assert rdflib.URIRef(server.base + "/.well-known/void") in set(g.objects(None, RDFS.seeAlso))

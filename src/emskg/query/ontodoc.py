@@ -19,7 +19,7 @@ from html import escape
 import pyoxigraph as ox
 
 from ..core.terms import Triple, best_label
-from ..core.vocab import DCTERMS, EMS, OWL, RDF_TYPE, RDFS, RDFS_COMMENT, RDFS_LABEL, SKOS_DEFINITION
+from ..core.vocab import DCTERMS, EMS, OWL, RDF_TYPE, RDFS, RDFS_COMMENT, RDFS_LABEL, SKOS_DEFINITION, VANN
 from .formats import compact
 
 __all__ = ["ontology_html", "ONTOLOGY_CSS"]
@@ -34,8 +34,8 @@ _KINDS = (("Classes", OWL + "Class"), ("Object properties", OWL + "ObjectPropert
           ("Datatype properties", OWL + "DatatypeProperty"), ("Annotation properties", OWL + "AnnotationProperty"))
 _META = (("Version", OWL + "versionInfo"), ("Version IRI", OWL + "versionIRI"), ("Licence", DCTERMS + "license"),
          ("Creator", DCTERMS + "creator"), ("Publisher", DCTERMS + "publisher"), ("Created", DCTERMS + "created"),
-         ("Modified", DCTERMS + "modified"), ("Preferred prefix", "http://purl.org/vocab/vann/preferredNamespacePrefix"),
-         ("Namespace", "http://purl.org/vocab/vann/preferredNamespaceUri"))
+         ("Modified", DCTERMS + "modified"), ("Preferred prefix", VANN + "preferredNamespacePrefix"),
+         ("Namespace", VANN + "preferredNamespaceUri"))
 _TERM_FIELDS = (("Subclass of", RDFS + "subClassOf"), ("Sub-property of", RDFS + "subPropertyOf"),
                 ("Domain", RDFS + "domain"), ("Range", RDFS + "range"), ("Inverse of", OWL + "inverseOf"),
                 ("Source", DCTERMS + "source"))

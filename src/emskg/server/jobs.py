@@ -25,6 +25,7 @@ from ..query.formats import compact, render
 from ..query.linked import kb_iri, ontology_triples, resource_description, shapes_triples
 from ..query.named import TermResolver, bind_params
 from ..query.ontodoc import ontology_html
+from ..query.publish import void_triples
 from ..query.sparql import QueryResult, run_sparql
 from ..query.table2 import table2
 from ..validation.model import RunReport
@@ -214,6 +215,11 @@ def job_ontology_html(ctx: Context, css_href: str) -> str:
     return ontology_html(ontology_triples(ctx.kg), ontology_iri(), css_href)
 
 
+def job_void(ctx: Context, endpoint: str, fmt: str) -> bytes:
+    """The VoID/DCAT description of the dataset served at ``endpoint``, serialised as ``fmt``."""
+    return serialize(void_triples(ctx.kg, endpoint), FORMATS[fmt])
+
+
 def job_page_of(ctx: Context, name: str) -> str | None:
     """The web page of the KB resource ``name`` (None when it has no page of its own); raises
     NotFoundError when the graph says nothing about it."""
@@ -227,6 +233,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "linked": job_linked,
     "page_of": job_page_of,
     "ontology_html": job_ontology_html,
+    "void": job_void,
     "sparql": job_sparql,
     "named": job_named,
     "named_table": job_named_table,

@@ -2,7 +2,8 @@
 
 ``https://w3id.org/emskg/kb/{name}``, ``.../kb``, ``.../ontology`` (and its ``#terms``) and
 ``.../shapes`` redirect to a deployed server (docs/w3id.md); here they are ``GET /kb/{name}``,
-``/kb``, ``/ontology`` and ``/shapes``. An RDF client (Turtle, N-Triples, JSON-LD, RDF/XML) gets the
+``/kb``, ``/ontology`` and ``/shapes``; ``/.well-known/void`` describes the dataset (RFC 5785, VoID).
+An RDF client (Turtle, N-Triples, JSON-LD, RDF/XML) gets the
 resource's description (:mod:`emskg.query.linked`); a browser asking for ``text/html`` is sent
 (303 See Other, the usual Linked Data answer) to the page for people: the entity's or initiative's
 page, or the SPARQL editor describing it when it has no page of its own; ``/ontology`` answers a
@@ -21,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ...core.vocab import KB
 from ..negotiate import Offer, content_type, negotiate
 from ..openapi import ERROR_RESPONSES
+from ..services import public_url
 from ..state import state
 
 __all__ = ["router", "RDF_OFFERS", "LD_OFFERS"]
@@ -81,6 +83,15 @@ def ontology(request: Request) -> Response:
         page: str = state(request).run("ontology_html", "/static/style.css")
         return HTMLResponse(page, headers=_VARY)
     return _rdf(request, offer, "ontology")
+
+
+@router.get("/.well-known/void", summary="The dataset's VoID / DCAT description (RDF only)", responses=_RESPONSES)
+def void(request: Request) -> Response:
+    """Figures, named graphs, this server's SPARQL endpoint, the release dumps and the licence."""
+    offer = _offer(request, RDF_OFFERS)
+    st = state(request)
+    body: bytes = st.run("void", public_url(request, st, "/sparql"), offer.fmt)
+    return Response(body, media_type=content_type(offer), headers=_VARY)
 
 
 @router.get("/shapes", summary="The SHACL shapes graph (RDF only)", responses=_RESPONSES)

@@ -29,6 +29,7 @@ from ...core.vocab import (
     OWL_RL_PROFILE,
     PREFIXES,
     RDF_TYPE,
+    RDFS_SEE_ALSO,
     SD,
     VOID,
     XSD_INTEGER,
@@ -38,6 +39,7 @@ from ..jobs import Rendered
 from ..negotiate import DESCRIPTION_OFFERS, GRAPH_OFFERS, SELECT_OFFERS, Offer, content_type, negotiate
 from ..openapi import ERROR_RESPONSES, RESULT_RESPONSES
 from ..responses import format_values, media_type_of, rendered_response
+from ..services import public_url
 from ..state import GraphStats, ServerState, state
 
 __all__ = ["router"]
@@ -171,13 +173,7 @@ def _utf8(body: bytes) -> str:
 # --- service description -------------------------------------------------------------------------
 
 def _endpoint(request: Request, st: ServerState) -> str:
-    base = st.settings.public_url or str(request.base_url)
-    url = base.rstrip("/") + "/sparql"
-    try:
-        ox.NamedNode(url)
-    except ValueError:  # a forged Host header cannot break the document
-        url = f"http://{st.settings.host}:{st.settings.port}/sparql"
-    return url
+    return public_url(request, st, "/sparql")
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -201,7 +197,9 @@ def _description_triples(endpoint: str, stats: GraphStats) -> list[ox.Triple]:
     out += [ox.Triple(svc, _sd("resultFormat"), ox.NamedNode(_FORMATS_NS + f)) for f in (
         "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
         "Turtle", "N-Triples", "JSON-LD", "RDF_XML")]
+    void = ox.NamedNode(endpoint.rsplit("/", 1)[0] + "/.well-known/void")
     out += [ox.Triple(svc, _sd("defaultDataset"), dataset), ox.Triple(dataset, a, _sd("Dataset")),
+            ox.Triple(dataset, RDFS_SEE_ALSO, void), ox.Triple(svc, RDFS_SEE_ALSO, void),
             ox.Triple(dataset, _sd("defaultGraph"), default)]
     out += [ox.Triple(dataset, _sd("namedGraph"), ng) for ng, _, _, _ in named]
     out += [ox.Triple(default, a, _sd("Graph")), ox.Triple(default, triples_p, _count(stats.triples))]
