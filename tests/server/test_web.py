@@ -164,6 +164,19 @@ def test_sparql_editor_is_yasgui(browser: Any, server: LiveServer, shots: Path) 
     same_origin_only(browser, server.base)
 
 
+def test_iris_dereference_to_pages_in_the_browser(browser: Any, server: LiveServer) -> None:
+    """Issue 15: a browser following an emskg IRI lands on the page for people."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.base + "/kb/QualServe")
+    assert browser.current_url.endswith("/ui/initiatives/QualServe")
+    assert "QualServe" in browser.find_element(By.TAG_NAME, "h1").text
+    browser.get(server.base + "/ontology#ManagementTool")
+    assert "emskg ontology" in browser.find_element(By.TAG_NAME, "h1").text
+    assert browser.find_element(By.ID, "ManagementTool").is_displayed()
+    same_origin_only(browser, server.base)
+
+
 def test_sparql_editor_runs_a_linked_query(browser: Any, server: LiveServer) -> None:
     """A resource without a page of its own (/kb/sec-5.2 as HTML) opens here as a DESCRIBE, run at once."""
     browser.get(server.base + "/kb/sec-5.2")
