@@ -27,3 +27,13 @@ def test_relative_iri_in_a_select(client: httpx.Client) -> None:
                    headers={"accept": "application/sparql-results+json", **NO_CACHE})
     assert r.status_code == 200, r.text
     assert r.json()["results"]["bindings"][0]["x"]["value"].endswith("/kb-relative")
+
+
+def test_cached_answers_keep_each_clients_base(client: httpx.Client) -> None:
+    """The response cache must not answer one Host with IRIs resolved against another's."""
+    query = {"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"}
+    accept = {"accept": "application/n-triples"}
+    first = client.get("/sparql", params=query, headers={**accept, "host": "first.example"})
+    second = client.get("/sparql", params=query, headers={**accept, "host": "second.example"})
+    assert "<http://first.example/s>" in first.text
+    assert "<http://second.example/s>" in second.text
