@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed
 # rdflib peer runs under the same setting); harmless elsewhere.
 MALLOC_TUNING := GLIBC_TUNABLES=glibc.malloc.tcache_count=1000
 
-.PHONY: install build serve test test-fast lint system-deps bench bench-smoke clean
+.PHONY: install build serve test test-fast lint system-deps bench bench-smoke clean docs release
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,14 @@ bench: $(STAMP) system-deps
 
 bench-smoke: $(STAMP) system-deps
 	$(MALLOC_TUNING) $(BIN)/python bench/run.py --smoke
+
+# The ontology's HTML documentation, generated from ontology/*.ttl (also served at /ontology).
+docs: build
+	$(BIN)/emskg docs -o docs/ontology
+
+# dist/: ontology, shapes and inferred graph in four formats, the VoID file and SHA-256 checksums.
+release: build
+	$(BIN)/emskg release -o dist
 
 clean:
 	rm -rf $(VENV) .emskg-cache .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

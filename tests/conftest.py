@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,16 +72,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``emskg serve`` in a subprocess (2 workers, 2 s timeout, 500-row limit, a validate token, CORS *)."""
+@contextmanager
+def live_server(env: dict[str, str], log: Path) -> Iterator[LiveServer]:
+    """Start ``emskg serve`` with ``env`` added to the environment, wait for /health, stop it after."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
-    env = {**os.environ, "EMSKG_WORKERS": "2", "EMSKG_QUERY_TIMEOUT": "2", "EMSKG_MAX_ROWS": "500",
-           "EMSKG_VALIDATE_TOKEN": SERVER_TOKEN, "EMSKG_CORS_ORIGINS": "*", "EMSKG_WORKER_MEMORY_MB": "1024"}
     with log.open("wb") as out:
         proc = subprocess.Popen([*EMSKG, "serve", "--port", str(port), "--log-level", "warning"],
-                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                                env={**os.environ, **env}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     try:
@@ -95,7 +93,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             if time.monotonic() > deadline:
                 pytest.fail(f"emskg serve did not answer /health within 90 s:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield LiveServer(base, proc.pid, SERVER_TOKEN, log)
+        yield LiveServer(base, proc.pid, env.get("EMSKG_VALIDATE_TOKEN", ""), log)
     finally:
         proc.terminate()
         try:
@@ -103,6 +101,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``emskg serve`` in a subprocess (2 workers, 2 s timeout, 500-row limit, a validate token, CORS *)."""
+    env = {"EMSKG_WORKERS": "2", "EMSKG_QUERY_TIMEOUT": "2", "EMSKG_MAX_ROWS": "500",
+           "EMSKG_VALIDATE_TOKEN": SERVER_TOKEN, "EMSKG_CORS_ORIGINS": "*", "EMSKG_WORKER_MEMORY_MB": "1024"}
+    with live_server(env, tmp_path_factory.mktemp("server") / "serve.log") as live:
+        yield live
 
 
 @pytest.fixture(scope="session")

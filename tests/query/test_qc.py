@@ -42,6 +42,9 @@ FAULTS = {
         " dcterms:source kb:sec-8 .",
     # issue 12: a recommendation linked to a misspelt barrier
     "qc/dangling-link-violation": "kb:NextStep-ExploreIncentives ems:concerns kb:Barrier-NoSuchBarrier .",
+    # issue 15: an ontology header without its publication metadata
+    "qc/ontology-metadata-violation":
+        "<https://w3id.org/emskg/extra> a <http://www.w3.org/2002/07/owl#Ontology> ; rdfs:label \"x\" .",
 }
 
 

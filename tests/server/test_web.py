@@ -128,22 +128,64 @@ def test_initiative_page(browser: Any, server: LiveServer, shots: Path) -> None:
     screenshot(browser, shots, "initiative")
 
 
-def test_sparql_editor(browser: Any, server: LiveServer, shots: Path) -> None:
+def _yasgui_results(browser: Any, text: str) -> str:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shown(driver: Any) -> str | bool:
+        tables = driver.find_elements(By.CSS_SELECTOR, ".tabPanel.active .yasr table")
+        return tables[0].text if tables and text in tables[0].text else False
+
+    found: str = WebDriverWait(browser, 20).until(shown)
+    return found
+
+
+def test_sparql_editor_is_yasgui(browser: Any, server: LiveServer, shots: Path) -> None:
+    """Issue 15: type a query in YASGUI, run it, see the table; offline, no request to another host."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     browser.get(server.base + "/ui/sparql")
-    editor = browser.find_element(By.ID, "sparql-query")
-    editor.clear()
-    editor.send_keys("SELECT ?tool ?label WHERE { ?tool ems:lacksComponent ems:Check ; rdfs:label ?label }")
-    browser.find_element(By.ID, "run-sparql").click()
-    results = browser.find_element(By.CSS_SELECTOR, "#results table").text
-    assert "Balanced Scorecard" in results
+    editor = browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .CodeMirror")
+    editor.click()
+    typing = browser.switch_to.active_element
+    typing.send_keys(Keys.CONTROL, "a")
+    typing.send_keys(Keys.DELETE)
+    typing.send_keys("PREFIX ems: <https://w3id.org/emskg/ontology#>\n"
+                     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                     "SELECT ?tool ?label WHERE { ?tool ems:lacksComponent ems:Check ; rdfs:label ?label }")
+    typed = browser.execute_script("return window.emskgYasgui.getTab().getYasqe().getValue()")
+    assert typed.rstrip().endswith("?label }"), typed  # typed as is (no bracket auto-closing)
+    browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
+    assert "Balanced Scorecard" in _yasgui_results(browser, "Balanced Scorecard")
     screenshot(browser, shots, "sparql")
-    editor = browser.find_element(By.ID, "sparql-query")
-    editor.clear()
-    editor.send_keys("SELECT * WHERE { ?s ?p }")
-    browser.find_element(By.ID, "run-sparql").click()
-    assert "syntax error" in browser.find_element(By.ID, "sparql-error").text.lower()
+    tabs = browser.find_elements(By.CSS_SELECTOR, ".yasgui .tabsList .tab")
+    assert len(tabs) >= 20 and any("Table 2" in t.text or "component" in t.text.lower() for t in tabs)
+    same_origin_only(browser, server.base)
+
+
+def test_iris_dereference_to_pages_in_the_browser(browser: Any, server: LiveServer) -> None:
+    """Issue 15: a browser following an emskg IRI lands on the page for people."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.base + "/kb/QualServe")
+    assert browser.current_url.endswith("/ui/initiatives/QualServe")
+    assert "QualServe" in browser.find_element(By.TAG_NAME, "h1").text
+    browser.get(server.base + "/ontology#ManagementTool")
+    assert "emskg ontology" in browser.find_element(By.TAG_NAME, "h1").text
+    assert browser.find_element(By.ID, "ManagementTool").is_displayed()
+    same_origin_only(browser, server.base)
+
+
+def test_sparql_editor_runs_a_linked_query(browser: Any, server: LiveServer) -> None:
+    """A resource without a page of its own (/kb/sec-5.2 as HTML) opens here as a DESCRIBE, run at once."""
+    browser.get(server.base + "/kb/sec-5.2")
+    assert "/ui/sparql?query=DESCRIBE" in browser.current_url
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 20).until(
+        lambda d: "Section 5.2" in d.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasr").text)
 
 
 def test_broken_declaration_shows_its_violation(browser: Any, server: LiveServer, shots: Path) -> None:

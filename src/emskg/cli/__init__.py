@@ -69,6 +69,35 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from ..core.vocab import EMSKG
+    from ..graph.store import load_graph
+    from ..query.publish import write_release
+
+    endpoint = None if args.endpoint == "" else (args.endpoint or f"{EMSKG}sparql")
+    written = write_release(load_graph(), args.output, endpoint)
+    print(f"wrote {len(written)} files to {args.output}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from ..core.vocab import EMS
+    from ..graph.store import load_graph
+    from ..query.linked import ontology_triples
+    from ..query.ontodoc import ONTOLOGY_CSS, ontology_html
+
+    page = ontology_html(ontology_triples(load_graph()), EMS.rstrip("#"), "ontology.css")
+    folder = Path(args.output)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+    write_output(page, str(folder / "index.html"))
+    write_output(ONTOLOGY_CSS, str(folder / "ontology.css"))
+    print(f"wrote {folder / 'index.html'}")
+    return 0
+
+
 def cmd_queries(args: argparse.Namespace) -> int:
     import json
 
@@ -165,6 +194,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=GRAPH_FORMATS,
                    help="RDF format (default: from the file extension, else turtle)")
     e.set_defaults(func=cmd_export)
+
+    r = sub.add_parser("release", help="write the release files: ontology, shapes and inferred graph in four "
+                                       "formats, the VoID description and SHA-256 checksums, named by version")
+    r.add_argument("-o", "--output", default="dist", help="output folder (default: dist)")
+    r.add_argument("--endpoint", help="the SPARQL endpoint the VoID names (default: https://w3id.org/emskg/sparql; "
+                                      "'' for none)")
+    r.set_defaults(func=cmd_release)
+
+    dc = sub.add_parser("docs", help="write the ontology's HTML documentation (index.html + ontology.css)")
+    dc.add_argument("-o", "--output", default="docs/ontology", help="output folder (default: docs/ontology)")
+    dc.set_defaults(func=cmd_docs)
 
     ql = sub.add_parser("queries", help="list the named queries")
     ql.add_argument("--qc", action="store_true", help="include the qc/ quality-control queries")

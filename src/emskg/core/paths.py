@@ -35,6 +35,15 @@ class DataPaths:
     def queries(self) -> Path:
         return self.root / "queries"
 
+    @property
+    def datasets(self) -> Path:
+        """Optional: TriG / N-Quads files of named graphs served beside the KB, as they are."""
+        return self.root / "datasets"
+
+    def dataset_files(self) -> list[Path]:
+        """The named-graph files of :attr:`datasets` (``*.trig``, ``*.nq``), in a stable order."""
+        return sorted(f for f in self.datasets.glob("*") if f.suffix in (".trig", ".nq"))
+
     def sources(self) -> list[Path]:
         """The Turtle files the graph is built from, ontology first, in a stable order."""
         return sorted(self.ontology.glob("*.ttl")) + sorted(self.kb.glob("*.ttl"))

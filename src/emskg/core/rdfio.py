@@ -31,6 +31,7 @@ __all__ = [
     "format_name",
     "parse_bytes",
     "parse_file",
+    "parse_dataset_file",
     "serialize",
     "to_rdflib",
     "from_rdflib_term",
@@ -139,6 +140,22 @@ def parse_file(path: str | Path, fmt: ox.RdfFormat | None = None) -> list[Triple
     except OSError as exc:
         raise InputError(f"{p}: cannot read ({exc.strerror})") from None
     return parse_bytes(data, fmt or format_for(path=p), str(p), base_iri=p.resolve().as_uri())
+
+
+def parse_dataset_file(path: str | Path) -> list[ox.Quad]:
+    """Read a local TriG or N-Quads file as quads, graph names kept.
+
+    Raises ``InputError`` when it cannot be read, ``RdfSyntaxError`` when it does not parse."""
+    p = Path(path)
+    fmt = format_for(path=p)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+    try:
+        return list(ox.parse(data, format=fmt, base_iri=p.resolve().as_uri(), rename_blank_nodes=True))
+    except (SyntaxError, ValueError) as exc:
+        raise RdfSyntaxError(str(p), str(exc).splitlines()[0] if str(exc) else "syntax error") from None
 
 
 def serialize(triples: Iterable[Triple], fmt: ox.RdfFormat) -> bytes:

@@ -11,7 +11,8 @@ import pyoxigraph as ox
 
 __all__ = [
     "PREFIXES", "RDF", "RDFS", "OWL", "XSD", "SKOS", "DCTERMS", "SH", "EMS", "KB", "EMSH", "GRAPH", "SD", "VOID",
-    "FORMATS_NS", "OWL_RDF_BASED_ENTAILMENT", "OWL_RL_PROFILE", "SPARQL_RESULTS",
+    "FORMATS_NS", "VANN", "DCAT", "EMSKG", "RELEASES", "DATASET", "LICENSE",
+    "OWL_RDF_BASED_ENTAILMENT", "OWL_RL_PROFILE", "SPARQL_RESULTS",
     "RDF_TYPE", "RDF_FIRST", "RDF_REST", "RDF_NIL", "RDF_LANG_STRING", "RDFS_LABEL", "RDFS_SUBCLASS_OF",
     "RDFS_COMMENT", "RDFS_SEE_ALSO", "SKOS_ALT_LABEL", "SKOS_DEFINITION", "DCTERMS_SOURCE", "XSD_STRING",
     "XSD_BOOLEAN", "XSD_INTEGER", "TRUE", "rdf", "rdfs", "owl", "xsd", "sh", "ems",
@@ -30,6 +31,14 @@ KB = "https://w3id.org/emskg/kb/"
 EMSH = "https://w3id.org/emskg/shapes#"
 #: The named graphs of the store: one per source file, and ``inferred``.
 GRAPH = "https://w3id.org/emskg/graph/"
+#: emskg's own root (w3id), where its releases are published, the dataset's IRI, and its licence.
+EMSKG = "https://w3id.org/emskg/"
+RELEASES = "https://w3id.org/emskg/releases/"
+DATASET = "https://w3id.org/emskg/dataset"
+LICENSE = "https://spdx.org/licenses/MIT"
+#: Publication metadata: the preferred prefix and namespace of a vocabulary (VANN), data catalogues (DCAT).
+VANN = "http://purl.org/vocab/vann/"
+DCAT = "http://www.w3.org/ns/dcat#"
 #: The SPARQL service description vocabulary, VoID and the W3C format IRIs (``/sparql`` describes itself).
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"

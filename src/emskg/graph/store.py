@@ -13,7 +13,9 @@ store that one-shot commands (``emskg query``) open read-only in ~15 ms instead 
 Graph layout in the store:
 * the default graph holds everything — asserted and inferred — so plain queries see the closure;
 * ``https://w3id.org/emskg/graph/<file>`` holds the triples asserted by each source file;
-* ``https://w3id.org/emskg/graph/inferred`` holds what the reasoner added.
+* ``https://w3id.org/emskg/graph/inferred`` holds what the reasoner added;
+* named graphs of ``datasets/*.trig`` / ``*.nq`` (optional) are served under their own names, as
+  they are: not reasoned, not in the default graph (the W3C protocol tests load their data so).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import pyoxigraph as ox
 from .._version import __version__
 from ..core.fsutil import atomic_write
 from ..core.paths import DataPaths, cache_dir, data_paths
-from ..core.rdfio import parse_file
+from ..core.rdfio import parse_dataset_file, parse_file
 from ..core.terms import Term, Triple, best_label
 from ..core.vocab import GRAPH, RDFS_LABEL
 from ..errors import BuildError, EmskgError
@@ -52,7 +54,7 @@ REASONER_VERSION = "1"
 def source_digest(paths: DataPaths) -> str:
     """Digest of every source file's name and bytes, plus the reasoner version."""
     h = hashlib.sha256(f"{REASONER_VERSION}|{__version__}".encode())
-    for f in paths.sources():
+    for f in [*paths.sources(), *paths.dataset_files()]:
         h.update(f.relative_to(paths.root).as_posix().encode() + b"\0")
         h.update(f.read_bytes())
         h.update(b"\0")
@@ -83,8 +85,9 @@ class KnowledgeGraph:
         return [(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(None, None, None, graph)]  # type: ignore[misc]
 
     def source_graphs(self) -> list[ox.NamedNode]:
-        return sorted((g for g in self.store.named_graphs() if g != INFERRED_GRAPH and isinstance(g, ox.NamedNode)),
-                      key=lambda g: g.value)
+        """The graphs of the source files (not ``inferred``, not the extra ``datasets/`` graphs)."""
+        return sorted((g for g in self.store.named_graphs() if g != INFERRED_GRAPH and isinstance(g, ox.NamedNode)
+                       and g.value.startswith(GRAPH_BASE)), key=lambda g: g.value)
 
     def __len__(self) -> int:
         return self.asserted_count + self.inferred_count
@@ -148,7 +151,24 @@ def build(paths: DataPaths) -> tuple[list[ox.Quad], int, int, list[Inconsistency
     quads.extend(ox.Quad(s, p, o) for s, p, o in unique)
     quads.extend(ox.Quad(s, p, o) for s, p, o in closure.inferred)
     quads.extend(ox.Quad(s, p, o, INFERRED_GRAPH) for s, p, o in closure.inferred)
+    quads.extend(_dataset_quads(paths))
     return quads, len(unique), len(closure.inferred), closure.inconsistencies
+
+
+def _dataset_quads(paths: DataPaths) -> list[ox.Quad]:
+    """The extra named graphs of ``datasets/``; a triple outside a named graph, or a graph named
+    like emskg's own, is a ``BuildError`` (it would change what the KB says)."""
+    out: list[ox.Quad] = []
+    for f in paths.dataset_files():
+        try:
+            quads = parse_dataset_file(f)
+        except EmskgError as exc:
+            raise BuildError(f"cannot build the knowledge graph: {exc}") from None
+        for q in quads:
+            if not isinstance(q.graph_name, ox.NamedNode) or q.graph_name.value.startswith(GRAPH_BASE):
+                raise BuildError(f"{f}: datasets/ files hold named graphs only, not named under {GRAPH_BASE}")
+        out.extend(quads)
+    return out
 
 
 def _cache_file(paths: DataPaths, digest: str) -> Path:

@@ -73,13 +73,18 @@ def run_sparql(
     default_graph: Sequence[ox.NamedNode] | None = None,
     named_graphs: Sequence[ox.NamedNode] | None = None,
     trusted: bool = False,
+    base_iri: str | None = None,
 ) -> QueryResult:
     """Run a read-only query; the emskg prefixes are predeclared so ``ems:`` and ``kb:`` just work.
 
     ``substitutions`` pre-bind variables (see :func:`bind_values`); ``max_rows`` bounds what is
     materialised (``truncated`` tells when more existed). ``default_graph`` / ``named_graphs`` set
-    the dataset as the SPARQL protocol's ``default-graph-uri`` / ``named-graph-uri`` do (by
-    default: the inferred graph, and every named graph). ``trusted``: see :func:`guard`.
+    the dataset as the SPARQL protocol's ``default-graph-uri`` / ``named-graph-uri`` do: when either
+    is given (an empty list counts), the pair *is* the dataset — the other one is empty, graphs the
+    store lacks are empty, and the query's own FROM / FROM NAMED are overridden (SPARQL 1.1 Protocol
+    2.1.4). When both are None the query's FROM clauses apply, else the service default: the inferred
+    graph, and every named graph. ``base_iri`` resolves relative IRIs in the text (the protocol's
+    base: the endpoint's URL); without one a relative IRI is a syntax error. ``trusted``: see :func:`guard`.
 
     Raises ``ForbiddenQueryError`` for SERVICE or an update (also when the network sandbox stopped
     the engine's fetch), ``QueryError`` when the query is too long or nested too deeply, does not
@@ -92,10 +97,11 @@ def run_sparql(
     # faster than pyoxigraph's prefixes= argument (docs/design.md). A PREFIX the query declares
     # itself comes later and wins.
     prologue = _prologue(tuple(prefixes.items())) if prefixes else ""
+    protocol_dataset = default_graph is not None or named_graphs is not None
     try:
-        result = store.query(prologue + query,
-                             default_graph=list(default_graph) if default_graph else None,
-                             named_graphs=list(named_graphs) if named_graphs else None)
+        result = store.query(prologue + query, base_iri=base_iri,
+                             default_graph=list(default_graph or ()) if protocol_dataset else None,
+                             named_graphs=list(named_graphs or ()) if protocol_dataset else None)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {_relocate(_first_line(exc), len(prologue))}") from None
     except (OSError, ValueError, RuntimeError) as exc:

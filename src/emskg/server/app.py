@@ -28,6 +28,7 @@ from .middleware import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeader
 from .response_cache import ResponseCache, ResponseCacheMiddleware
 from .responses import install_error_handlers
 from .routes import api as api_routes
+from .routes import ld as ld_routes
 from .routes import sparql as sparql_routes
 from .settings import Settings
 from .state import GraphStats, ServerState
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app, html_page=web.error_page)
     app.include_router(sparql_routes.router)
     app.include_router(api_routes.router)
+    app.include_router(ld_routes.router)
     web.mount(app)
 
     # Outermost last: the body cap sees every request first, then CORS, then security headers.

@@ -16,13 +16,16 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..core.rdfio import format_for
-from ..core.vocab import RDF_TYPE
+from ..core.rdfio import FORMATS, format_for, serialize
+from ..core.vocab import EMS, RDF_TYPE
 from ..graph.store import KnowledgeGraph, load_graph, settle
 from ..query.browse import EntityIndex, describe, list_entities, node
 from ..query.catalog import QueryCatalog
 from ..query.formats import compact, render
+from ..query.linked import kb_iri, ontology_triples, resource_description, shapes_triples
 from ..query.named import TermResolver, bind_params
+from ..query.ontodoc import ontology_html
+from ..query.publish import void_triples
 from ..query.sparql import QueryResult, run_sparql
 from ..query.table2 import table2
 from ..validation.model import RunReport
@@ -95,10 +98,11 @@ def _named_result(ctx: Context, name: str, params: Mapping[str, str], max_rows: 
 
 
 def _sparql_result(ctx: Context, text: str, max_rows: int, default_graphs: list[str] | None = None,
-                   named_graphs: list[str] | None = None) -> QueryResult:
-    return run_sparql(ctx.kg.store, text, max_rows=max_rows,
-                      default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None,
-                      named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs else None)
+                   named_graphs: list[str] | None = None, base_iri: str | None = None) -> QueryResult:
+    """None for both graph lists: the query's own dataset; any list (even empty): the protocol's."""
+    return run_sparql(ctx.kg.store, text, max_rows=max_rows, base_iri=base_iri,
+                      default_graph=None if default_graphs is None else [ox.NamedNode(g) for g in default_graphs],
+                      named_graphs=None if named_graphs is None else [ox.NamedNode(g) for g in named_graphs])
 
 
 def _rendered(result: QueryResult, fmt: str) -> Rendered:
@@ -109,10 +113,12 @@ def _rendered(result: QueryResult, fmt: str) -> Rendered:
 
 def job_sparql(ctx: Context, text: str, fmts: tuple[str | None, str | None], max_rows: int,
                default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-               refusals: tuple[str, str] = ("", "")) -> Rendered:
+               refusals: tuple[str, str] = ("", ""), base_iri: str | None = None) -> Rendered:
     """``fmts``: the negotiated (SELECT/ASK, CONSTRUCT/DESCRIBE) formats; the result's kind picks one
-    (None: the client accepts no format for that kind: 406 with the negotiation's ``refusals``)."""
-    result = _sparql_result(ctx, text, max_rows, default_graphs, named_graphs)
+    (None: the client accepts no format for that kind: 406 with the negotiation's ``refusals``).
+    ``default_graphs`` / ``named_graphs``: the protocol's dataset (both None: the query's own);
+    ``base_iri``: what relative IRIs in ``text`` resolve against."""
+    result = _sparql_result(ctx, text, max_rows, default_graphs, named_graphs, base_iri)
     fmt = fmts[1] if result.kind == "graph" else fmts[0]
     if fmt is None:
         what = "CONSTRUCT/DESCRIBE" if result.kind == "graph" else "SELECT/ASK"
@@ -192,7 +198,49 @@ def job_validate(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[st
     return RunReport((ctx.validator.validate_bytes(data, format_for(fmt_name), name),)).to_json()
 
 
+def job_linked(ctx: Context, what: str, name: str, fmt: str) -> bytes:
+    """The Linked Data description of ``what`` (``kb``: the KB resource ``name``, ``kb-header``,
+    ``ontology``, ``shapes``) serialised as ``fmt``; raises NotFoundError for an unknown name."""
+    if what == "ontology":
+        triples = ontology_triples(ctx.kg)
+    elif what == "shapes":
+        triples = shapes_triples(ctx.kg)
+    elif what == "kb-header":
+        triples = resource_description(ctx.kg, kb_iri("").rstrip("/"))
+    else:
+        triples = resource_description(ctx.kg, kb_iri(name))
+    return serialize(triples, FORMATS[fmt])
+
+
+def ontology_iri() -> str:
+    """The ontology's own IRI: its namespace without the ``#``."""
+    return EMS.rstrip("#")
+
+
+def job_ontology_html(ctx: Context, css_href: str) -> str:
+    """The ontology's documentation page (:mod:`emskg.query.ontodoc`)."""
+    return ontology_html(ontology_triples(ctx.kg), ontology_iri(), css_href)
+
+
+def job_void(ctx: Context, endpoint: str, fmt: str) -> bytes:
+    """The VoID/DCAT description of the dataset served at ``endpoint``, serialised as ``fmt``."""
+    return serialize(void_triples(ctx.kg, endpoint), FORMATS[fmt])
+
+
+def job_page_of(ctx: Context, name: str) -> str | None:
+    """The web page of the KB resource ``name`` (None when it has no page of its own); raises
+    NotFoundError when the graph says nothing about it."""
+    iri = kb_iri(name)
+    resource_description(ctx.kg, iri)
+    page = node(ctx.index, ox.NamedNode(iri)).get("page")
+    return str(page) if page else None
+
+
 JOBS: dict[str, Callable[..., Any]] = {
+    "linked": job_linked,
+    "page_of": job_page_of,
+    "ontology_html": job_ontology_html,
+    "void": job_void,
     "sparql": job_sparql,
     "named": job_named,
     "named_table": job_named_table,

@@ -12,7 +12,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyLimitMiddleware", "SecurityHeadersMiddleware", "HeadAsGetMiddleware"]
+__all__ = ["BodyLimitMiddleware", "SecurityHeadersMiddleware", "HeadAsGetMiddleware", "CSP", "CSP_YASGUI"]
 
 log = logging.getLogger("emskg.http")
 
@@ -25,6 +25,11 @@ def _client(scope: Scope) -> str:
 #: Pages load scripts, styles and images only from this server; nothing is framed or fetched elsewhere.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+#: The SPARQL editor's page (YASGUI) only: its bundle sets style attributes and injects a <style>
+#: element as it draws the editor, the result table and the tab bar, which ``style-src 'self'``
+#: refuses (layout breaks). Inline *styles* cannot run code; scripts stay ``'self'`` only, and
+#: ``connect-src 'self'`` still keeps the editor from reaching any other host.
+CSP_YASGUI = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
 async def _reject(send: Send, limit: int) -> None:
@@ -87,7 +92,8 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 
 
 class SecurityHeadersMiddleware:
-    """nosniff and no-referrer everywhere; a strict Content-Security-Policy on HTML pages."""
+    """nosniff and no-referrer everywhere; a strict Content-Security-Policy on HTML pages (:data:`CSP`, unless
+    the page set its own: only the SPARQL editor does, :data:`CSP_YASGUI`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -103,7 +109,9 @@ class SecurityHeadersMiddleware:
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
                 if content_type.startswith(b"text/html"):
-                    headers += [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY")]
+                    if not any(k.lower() == b"content-security-policy" for k, _ in headers):  # a page's own, stricter-or-equal
+                        headers.append((b"content-security-policy", CSP.encode()))
+                    headers.append((b"x-frame-options", b"DENY"))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -38,7 +38,8 @@ class Health(BaseModel):
 
 
 class Node(BaseModel):
-    """An IRI (with label and, when browsable, its API and page links) or a literal."""
+    """An IRI (with label and, when browsable, its API and page links) or a literal. A field that does
+    not apply is left out of the JSON, not sent as ``null``."""
 
     label: str
     iri: str | None = None
@@ -61,11 +62,11 @@ class Qualified(BaseModel):
     property: Node = Field(description="the property linking the holder to the claim, e.g. ems:componentSupport")
     subject: Node = Field(description="the entity holding the claim")
     types: list[Node]
-    label: str | None
-    target: Node | None = Field(description="what the claim is about: component, outcome, stage, element or initiative")
-    level: str | None = Field(description="full / partial support")
-    basis: str | None = Field(description="stated / from scope")
-    role: str | None = Field(description="adoption role")
+    label: str | None = None
+    target: Node | None = Field(None, description="what the claim is about: component, outcome, stage, element or initiative")
+    level: str | None = Field(None, description="full / partial support")
+    basis: str | None = Field(None, description="stated / from scope")
+    role: str | None = Field(None, description="adoption role")
     evidence: list[str] = Field(description="verbatim quotes of the report")
     sources: list[Node] = Field(description="report sections")
     details: list[PropertyValues]
@@ -75,7 +76,7 @@ class EntitySummary(BaseModel):
     id: str
     iri: str
     label: str
-    definition: str | None
+    definition: str | None = None
     types: list[Node] = Field(description="the subclasses of the collection's class it belongs to")
     href: str
     page: str
@@ -87,7 +88,7 @@ class EntityDetail(BaseModel):
     collection: str
     label: str
     alt_labels: list[str]
-    definition: str | None
+    definition: str | None = None
     types: list[Node]
     sources: list[Node] = Field(description="report sections (dcterms:source)")
     properties: list[PropertyValues]

@@ -7,7 +7,7 @@ and the serialisation — the bulk of a request's cost — for dashboards and sp
 the same questions over and over.
 
 Rules: only ``GET`` (and ``HEAD``-free) requests under the configured path prefixes; only ``200``
-responses; the key is the path and a 16-byte digest of the query string and Accept header; requests with
+responses; the key is the path and a 16-byte digest of the query string, Accept and Host headers; requests with
 ``Authorization`` or ``Cache-Control: no-cache`` bypass it (the latter is how a client — or a
 benchmark — forces a fresh evaluation); total size is bounded (LRU by bytes). A ``version()``
 callable joins the key so that an edited named query is never answered from a stale entry.
@@ -82,7 +82,7 @@ class ResponseCacheMiddleware:
     def _key(self, scope: Scope) -> Key | None:
         if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(self.prefixes):
             return None
-        accept = b""
+        accept = host = b""
         for name, value in scope.get("headers") or ():
             if name == b"authorization":
                 return None
@@ -90,8 +90,11 @@ class ResponseCacheMiddleware:
                 return None
             if name == b"accept":
                 accept = value
+            if name == b"host":  # relative IRIs and the service description name the server as the client did
+                host = value
         # The query string can be a 16 KiB query: keep its digest, not the text, so keys cost bytes, not KiB.
-        digest = hashlib.blake2b(scope.get("query_string", b"") + b"\0" + accept, digest_size=16).digest()
+        digest = hashlib.blake2b(scope.get("query_string", b"") + b"\0" + accept + b"\0" + host,
+                                 digest_size=16).digest()
         return (scope["path"], digest, self.version())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,6 +1,6 @@
 """What the JSON routes and the web pages both do, so neither imports the other: reading a named
-query's parameters from a query string, checking the validation token, and validating a declaration
-on a worker. Each raises :class:`~emskg.server.errors.HttpError` with the status to answer.
+query's parameters from a query string, checking the validation token, validating a declaration
+on a worker, and this server's own public URL. Each raises :class:`~emskg.server.errors.HttpError` with the status to answer.
 """
 
 from __future__ import annotations
@@ -9,16 +9,31 @@ import hmac
 import re
 from typing import Any
 
+import pyoxigraph as ox
+from fastapi import Request
+
 from ..core.rdfio import MEDIA_TYPE_FORMATS
 from ..query.named import NamedQuery
 from .errors import HttpError
 from .negotiate import FORMAT_PARAMS
 from .state import ServerState
 
-__all__ = ["named_params", "check_token", "validate_declaration", "VALIDATE_TYPES"]
+__all__ = ["named_params", "check_token", "validate_declaration", "VALIDATE_TYPES", "public_url"]
 
 #: Request media types /validate accepts, and the RDF format each means.
 VALIDATE_TYPES = MEDIA_TYPE_FORMATS
+
+
+def public_url(request: Request, st: ServerState, path: str) -> str:
+    """``path`` on this server as the world sees it: ``EMSKG_PUBLIC_URL`` behind a proxy, else the
+    request's own base. A forged Host header that makes no IRI falls back to the bound address, so no
+    document built from it breaks."""
+    url = (st.settings.public_url or str(request.base_url)).rstrip("/") + path
+    try:
+        ox.NamedNode(url)
+    except ValueError:
+        url = f"http://{st.settings.host}:{st.settings.port}{path}"
+    return url
 
 
 def named_params(query: NamedQuery, pairs: list[tuple[str, str]]) -> dict[str, str]:

@@ -100,7 +100,7 @@ async def validate(request: Request, authorization: str | None = Header(None),
     return await run_in_threadpool(validate_declaration, st, body, fmt, name)
 
 
-# --- browsing -----------------------------------------------------------------------------------
+# --- browsing (a field that does not apply is left out: no null noise) ----------------------------
 
 def _lister(slug: str) -> Callable[[Request], Any]:
     def list_collection(request: Request) -> Any:
@@ -116,15 +116,17 @@ def _describer(slug: str) -> Callable[[Request, str], Any]:
 
 for _c in COLLECTIONS.values():
     router.add_api_route(f"/{_c.slug}", _lister(_c.slug), methods=["GET"], response_model=list[EntitySummary],
-                         tags=["browse"], summary=f"{_c.title}", name=f"list_{_c.slug}",
+                         response_model_exclude_none=True, tags=["browse"], summary=f"{_c.title}", name=f"list_{_c.slug}",
                          description=f"Every instance of <{_c.cls}>, by label.", responses=ERROR_RESPONSES)
     router.add_api_route(f"/{_c.slug}/{{id}}", _describer(_c.slug), methods=["GET"], response_model=EntityDetail,
-                         tags=["browse"], summary=f"One of the {_c.title.lower()}", name=f"get_{_c.slug}",
+                         response_model_exclude_none=True, tags=["browse"], summary=f"One of the {_c.title.lower()}",
+                         name=f"get_{_c.slug}",
                          description="Labels, types, report sections, properties, claims with evidence, "
                                      "and what refers to it.", responses=ERROR_RESPONSES)
 
 
-@router.get("/table2", response_model=Table2, tags=["browse"], summary="The report's lost Table 2, rebuilt",
+@router.get("/table2", response_model=Table2, response_model_exclude_none=True, tags=["browse"],
+            summary="The report's lost Table 2, rebuilt",
             description="Initiatives x Plan/Do/Check/Act and x the top-level outcomes, and value-chain coverage.")
 def get_table2(request: Request) -> Any:
     return state(request).run("table2")

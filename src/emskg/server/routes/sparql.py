@@ -29,6 +29,7 @@ from ...core.vocab import (
     OWL_RL_PROFILE,
     PREFIXES,
     RDF_TYPE,
+    RDFS_SEE_ALSO,
     SD,
     VOID,
     XSD_INTEGER,
@@ -38,6 +39,7 @@ from ..jobs import Rendered
 from ..negotiate import DESCRIPTION_OFFERS, GRAPH_OFFERS, SELECT_OFFERS, Offer, content_type, negotiate
 from ..openapi import ERROR_RESPONSES, RESULT_RESPONSES
 from ..responses import format_values, media_type_of, rendered_response
+from ..services import public_url
 from ..state import GraphStats, ServerState, state
 
 __all__ = ["router"]
@@ -69,6 +71,9 @@ def _answer(request: Request, query: str, default_graphs: list[str], named_graph
             extra_format: list[tuple[str, str]]) -> Response:
     """Negotiate, run on a worker, respond (blocking).
 
+    Relative IRIs in the query resolve against the endpoint's own URL (the protocol leaves the base
+    to the service; ``EMSKG_PUBLIC_URL`` fixes it behind a proxy).
+
     The formats for both result kinds are negotiated here and the worker picks the one that fits
     the query's form: the server process never scans the query text, so no text — however long or
     hostile — holds it up outside the worker's deadline.
@@ -80,8 +85,12 @@ def _answer(request: Request, query: str, default_graphs: list[str], named_graph
         raise select
     fmts = (None if isinstance(select, HttpError) else select.fmt, None if isinstance(graph, HttpError) else graph.fmt)
     refusals = (select.message if isinstance(select, HttpError) else "", graph.message if isinstance(graph, HttpError) else "")
+    # Either parameter given: the two lists are the whole dataset (SPARQL 1.1 Protocol 2.1.4), so an
+    # absent graph is empty and the query's FROM / FROM NAMED are overridden; neither: the query's.
+    dataset = bool(default_graphs or named_graphs)
     result: Rendered = st.run("sparql", query, fmts, st.settings.max_rows,
-                              _graph_iris(default_graphs) or None, _graph_iris(named_graphs) or None, refusals)
+                              _graph_iris(default_graphs) if dataset else None,
+                              _graph_iris(named_graphs) if dataset else None, refusals, _endpoint(request, st))
     offer = graph if result.kind == "graph" else select
     assert isinstance(offer, Offer)  # the worker refuses a kind without an acceptable format (406)
     return rendered_response(result, offer)
@@ -125,6 +134,9 @@ async def sparql_post(request: Request) -> Response:
     url = request.query_params
     if ctype == "application/sparql-update":
         raise HttpError("SPARQL Update is not allowed: the knowledge graph is read-only", 403)
+    charset = _charset(request)
+    if charset not in (None, "utf-8", "utf8", "us-ascii"):
+        raise HttpError(f"the query must be sent as UTF-8, not {charset}", 415)
     if ctype == "application/sparql-query":
         query, fields = _utf8(body), []
     elif ctype == "application/x-www-form-urlencoded":
@@ -142,6 +154,15 @@ async def sparql_post(request: Request) -> Response:
     return await run_in_threadpool(_answer, request, query, default_graphs, named_graphs, fields)
 
 
+def _charset(request: Request) -> str | None:
+    """The Content-Type's ``charset`` parameter, lower case (None when absent)."""
+    for param in request.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
 def _utf8(body: bytes) -> str:
     try:
         return body.decode("utf-8")
@@ -152,13 +173,7 @@ def _utf8(body: bytes) -> str:
 # --- service description -------------------------------------------------------------------------
 
 def _endpoint(request: Request, st: ServerState) -> str:
-    base = st.settings.public_url or str(request.base_url)
-    url = base.rstrip("/") + "/sparql"
-    try:
-        ox.NamedNode(url)
-    except ValueError:  # a forged Host header cannot break the document
-        url = f"http://{st.settings.host}:{st.settings.port}/sparql"
-    return url
+    return public_url(request, st, "/sparql")
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -182,7 +197,9 @@ def _description_triples(endpoint: str, stats: GraphStats) -> list[ox.Triple]:
     out += [ox.Triple(svc, _sd("resultFormat"), ox.NamedNode(_FORMATS_NS + f)) for f in (
         "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
         "Turtle", "N-Triples", "JSON-LD", "RDF_XML")]
+    void = ox.NamedNode(endpoint.rsplit("/", 1)[0] + "/.well-known/void")
     out += [ox.Triple(svc, _sd("defaultDataset"), dataset), ox.Triple(dataset, a, _sd("Dataset")),
+            ox.Triple(dataset, RDFS_SEE_ALSO, void), ox.Triple(svc, RDFS_SEE_ALSO, void),
             ox.Triple(dataset, _sd("defaultGraph"), default)]
     out += [ox.Triple(dataset, _sd("namedGraph"), ng) for ng, _, _, _ in named]
     out += [ox.Triple(default, a, _sd("Graph")), ox.Triple(default, triples_p, _count(stats.triples))]

@@ -2,8 +2,8 @@
 conclusions, recommended next steps and the project's objectives — each in the report's words with
 its section and links to the initiatives, barriers and responses it concerns.
 
-One route, one template (``findings.html``); the data comes from the ``sparql_table`` worker job, like
-the SPARQL editor's, so the page cannot disagree with the graph.
+One route, one template (``findings.html``); the data comes from the ``sparql_table`` worker job, so
+the page cannot disagree with the graph.
 """
 
 from __future__ import annotations

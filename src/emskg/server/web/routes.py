@@ -29,17 +29,6 @@ from .views import CELL_LEGEND, initiative_view
 router = APIRouter()
 
 FLAGSHIP = "tools-for-component-outcome"
-EXAMPLE_QUERIES = (
-    ("Initiatives and their kinds",
-     "SELECT ?initiative ?label ?kind WHERE {\n  ?initiative a ems:ManagementInitiative ;\n"
-     "              rdfs:label ?label ;\n              ems:initiativeKind/rdfs:label ?kind .\n}\nORDER BY ?label"),
-    ("Who adopts what",
-     "SELECT ?utility ?initiative WHERE {\n  ?u ems:adopts ?i .\n  ?u rdfs:label ?utility .\n"
-     "  ?i rdfs:label ?initiative .\n}\nORDER BY ?utility"),
-    ("Tools lacking Check",
-     "SELECT ?tool ?evidence WHERE {\n  ?t a ems:ManagementTool ; rdfs:label ?tool ;\n"
-     "     ems:componentGap [ ems:component ems:Check ; ems:evidence ?evidence ] .\n}"),
-)
 
 
 def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -94,17 +83,6 @@ def query_page(request: Request, name: str) -> Response:
 @router.get("/ui/table2", response_class=HTMLResponse)
 def table2_page(request: Request) -> Response:
     return _page(request, "table2.html", title="Table 2, rebuilt", t2=state(request).run("table2"))
-
-
-@router.get("/ui/sparql", response_class=HTMLResponse)
-def sparql_page(request: Request, query: str | None = None) -> Response:
-    st = state(request)
-    table, error = (None, None)
-    if query and query.strip():
-        table, error = _try(st, "sparql_table", query, st.settings.max_rows)
-    text = query if query is not None else EXAMPLE_QUERIES[0][1]
-    return _page(request, "sparql.html", title="SPARQL editor", query=text, table=table, error=error,
-                 examples=EXAMPLE_QUERIES)
 
 
 @router.get("/ui/validate", response_class=HTMLResponse)

@@ -12,27 +12,6 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
-  // SPARQL editor: Ctrl/Cmd+Enter runs, Tab indents, example buttons fill the editor.
-  const editor = document.getElementById("sparql-query");
-  if (editor) {
-    editor.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        editor.form.requestSubmit();
-      } else if (event.key === "Tab" && !event.shiftKey) {
-        event.preventDefault();
-        const start = editor.selectionStart;
-        editor.setRangeText("  ", start, editor.selectionEnd, "end");
-      }
-    });
-    document.querySelectorAll("button.example").forEach((button) => {
-      button.addEventListener("click", () => {
-        editor.value = button.dataset.query;
-        editor.focus();
-      });
-    });
-  }
-
   // Declaration upload: pick the format from the file name.
   const file = document.getElementById("declaration-file");
   if (file) {
