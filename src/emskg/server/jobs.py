@@ -25,7 +25,7 @@ from ..query.formats import compact, render
 from ..query.named import TermResolver, bind_params
 from ..query.sparql import QueryResult, run_sparql
 from ..query.table2 import table2
-from ..validation.model import RunReport
+from ..validation.model import WORKBOOK_FORMAT, RunReport
 from ..validation.validator import Validator
 from .errors import HttpError
 
@@ -181,7 +181,11 @@ def job_options(ctx: Context, classes: list[str]) -> dict[str, list[str]]:
 
 
 def job_validate(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
-    """The run-level JSON of ``emskg validate --format json`` for one declaration."""
+    """The run-level JSON of ``emskg validate --format json`` for one declaration. A workbook that
+    cannot be read raises (400, naming the sheet, row and column); RDF that does not parse is a report
+    whose file has an ``error``, as it always was."""
+    if fmt_name == WORKBOOK_FORMAT:
+        return RunReport((ctx.validator.validate_workbook(data, name),)).to_json()
     return RunReport((ctx.validator.validate_bytes(data, format_for(fmt_name), name),)).to_json()
 
 

@@ -11,14 +11,16 @@ from typing import Any
 
 from ..core.rdfio import MEDIA_TYPE_FORMATS
 from ..query.named import NamedQuery
+from ..validation.declaration import WORKBOOK_MEDIA_TYPE
+from ..validation.model import WORKBOOK_FORMAT
 from .errors import HttpError
 from .negotiate import FORMAT_PARAMS
 from .state import ServerState
 
 __all__ = ["named_params", "check_token", "validate_declaration", "VALIDATE_TYPES"]
 
-#: Request media types /validate accepts, and the RDF format each means.
-VALIDATE_TYPES = MEDIA_TYPE_FORMATS
+#: Request media types /validate accepts, and the format each means (RDF, or the .xlsx workbook).
+VALIDATE_TYPES = {**MEDIA_TYPE_FORMATS, WORKBOOK_MEDIA_TYPE: WORKBOOK_FORMAT}
 
 
 def named_params(query: NamedQuery, pairs: list[tuple[str, str]]) -> dict[str, str]:

@@ -81,12 +81,14 @@ def run_query(request: Request, name: str = Path(description="a name from GET /q
 
 @router.post("/validate", response_model=ValidationRun, tags=["validation"],
              summary="Validate a management-system declaration against the knowledge graph",
-             description="The body is the declaration (Turtle or JSON-LD, by Content-Type); the answer is the "
-                         "report of `emskg validate --format json`. Needs `Authorization: Bearer <token>` when "
-                         "the server sets EMSKG_VALIDATE_TOKEN.",
+             description="The body is the declaration (Turtle, JSON-LD or an .xlsx workbook of `emskg template`, by "
+                         "Content-Type); the answer is the report of `emskg validate --format json`. A workbook that "
+                         "cannot be read is a 400 naming the sheet, row and column. Needs `Authorization: Bearer "
+                         "<token>` when the server sets EMSKG_VALIDATE_TOKEN.",
              responses={401: {"description": "missing or wrong bearer token"}, **ERROR_RESPONSES},
              openapi_extra={"requestBody": {"required": True, "content": {
-                 t: {"schema": {"type": "string"}} for t in VALIDATE_TYPES}}})
+                 t: {"schema": {"type": "string", **({"format": "binary"} if f == "xlsx" else {})}}
+                 for t, f in VALIDATE_TYPES.items()}}})
 async def validate(request: Request, authorization: str | None = Header(None),
                    name: str = Query("declaration", description="a name for the declaration in the report")
                    ) -> dict[str, Any]:
