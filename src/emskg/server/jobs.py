@@ -25,6 +25,7 @@ from ..query.formats import compact, render
 from ..query.named import TermResolver, bind_params
 from ..query.sparql import QueryResult, run_sparql
 from ..query.table2 import table2
+from ..validation.html_report import render_html
 from ..validation.model import WORKBOOK_FORMAT, RunReport
 from ..validation.validator import Validator
 from .errors import HttpError
@@ -189,6 +190,16 @@ def job_validate(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[st
     return RunReport((ctx.validator.validate_bytes(data, format_for(fmt_name), name),)).to_json()
 
 
+def job_validate_page(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
+    """The JSON report and the printable HTML report (:mod:`emskg.validation.html_report`) of one
+    declaration, for the web page: validated once, rendered twice."""
+    if fmt_name == WORKBOOK_FORMAT:
+        report = RunReport((ctx.validator.validate_workbook(data, name, summarize=True),))
+    else:
+        report = RunReport((ctx.validator.validate_bytes(data, format_for(fmt_name), name, summarize=True),))
+    return {"report": report.to_json(), "html": render_html(report)}
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "sparql": job_sparql,
     "named": job_named,
@@ -198,6 +209,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "describe": job_describe,
     "table2": job_table2,
     "validate": job_validate,
+    "validate_page": job_validate_page,
     "options": job_options,
 }
 

@@ -17,7 +17,7 @@ from .errors import HttpError
 from .negotiate import FORMAT_PARAMS
 from .state import ServerState
 
-__all__ = ["named_params", "check_token", "validate_declaration", "VALIDATE_TYPES"]
+__all__ = ["named_params", "check_token", "validate_declaration", "validate_for_page", "VALIDATE_TYPES"]
 
 #: Request media types /validate accepts, and the format each means (RDF, or the .xlsx workbook).
 VALIDATE_TYPES = {**MEDIA_TYPE_FORMATS, WORKBOOK_MEDIA_TYPE: WORKBOOK_FORMAT}
@@ -52,3 +52,10 @@ def validate_declaration(st: ServerState, data: bytes, fmt: str, name: str) -> d
     safe_name = re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
     report: dict[str, Any] = st.run("validate", data, fmt, safe_name, timeout=st.settings.validate_timeout)
     return report
+
+
+def validate_for_page(st: ServerState, data: bytes, fmt: str, name: str) -> tuple[dict[str, Any], str]:
+    """Validate one declaration on a worker (blocking): the JSON report and the printable HTML report."""
+    safe_name = re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
+    out: dict[str, Any] = st.run("validate_page", data, fmt, safe_name, timeout=st.settings.validate_timeout)
+    return out["report"], out["html"]
