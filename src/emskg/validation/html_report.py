@@ -35,7 +35,8 @@ h3 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 dl.facts { display: grid; grid-template-columns: 12rem 1fr; gap: .2rem 1rem; margin: .5rem 0 1rem; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 table.scorecard { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
-table.scorecard th, table.scorecard td { border: 1px solid var(--line); padding: .4rem .6rem; text-align: left; vertical-align: middle; }
+table.scorecard th, table.scorecard td { border: 1px solid var(--line); padding: .4rem .6rem; text-align: left;
+  vertical-align: middle; }
 table.scorecard th { background: #eef3f8; }
 .bar { background: #eef1f4; height: .6rem; border-radius: .3rem; overflow: hidden; min-width: 8rem; }
 .bar span { display: block; height: 100%; background: var(--accent); }
@@ -46,7 +47,8 @@ ol.gaps { padding-left: 1.4rem; } ol.gaps > li { margin: 0 0 1rem; break-inside:
 .badge.core { background: var(--accent); color: #fff; } .badge.comp { background: #eef3f8; color: var(--accent); }
 .why { margin: .25rem 0; }
 ul.fill { margin: .3rem 0 0; padding-left: 1.2rem; } ul.fill li { margin: .2rem 0; }
-blockquote { margin: .15rem 0 0; padding-left: .6rem; border-left: 3px solid var(--line); color: var(--muted); font-size: .92rem; }
+blockquote { margin: .15rem 0 0; padding-left: .6rem; border-left: 3px solid var(--line); color: var(--muted);
+  font-size: .92rem; }
 .inplace { columns: 2; column-gap: 2rem; } .inplace section { break-inside: avoid; margin-bottom: .8rem; }
 .inplace h4 { margin: 0 0 .2rem; font-size: .95rem; color: var(--accent); }
 .inplace ul { margin: 0; padding-left: 1.1rem; }

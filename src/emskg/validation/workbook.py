@@ -34,7 +34,7 @@ import pyoxigraph as ox
 from ..core.terms import Triple
 from ..core.vocab import RDF_TYPE, RDFS_COMMENT, RDFS_LABEL, ems, xsd
 from ..errors import InputError
-from .picklists import PickList, PickLists, parse_term_text, term_text
+from .picklists import PickList, PickLists, parse_term_text
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -505,7 +505,8 @@ def _open(data: bytes, source: str) -> Any:
     except InputError:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as exc:
-        raise InputError(f"{source}: not a readable .xlsx workbook ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{source}: not a readable .xlsx workbook ({detail})") from None
     except Exception as exc:  # openpyxl raises assorted errors (XML parse errors among them) on a corrupt part
         raise InputError(f"{source}: not a readable .xlsx workbook ({type(exc).__name__})") from None
 
@@ -563,7 +564,6 @@ def read_workbook(data: bytes, picks: PickLists, source: str = "<workbook>") -> 
     out: list[Triple] = []
     add = out.append
     used: set[str] = set()
-    en = lambda text: ox.Literal(text, language="en")  # noqa: E731
 
     def node_id(sh: _Sheet, r: int, row: list[Any], column: str, ids: _Ids, name: str) -> Node:
         text = sh.text(r, row, column)
@@ -618,7 +618,7 @@ def read_workbook(data: bytes, picks: PickLists, source: str = "<workbook>") -> 
 
     # utilities, systems
     utility_rows = named_rows(UTILITIES, "Utility", "utility")
-    for r, row, u, name in utility_rows:
+    for r, row, u, _name in utility_rows:
         add((u, _TYPE, ems("Utility")))
         _literal(sheets[UTILITIES], r, row, "Utility", u, RDFS_LABEL, add)
         _literal(sheets[UTILITIES], r, row, "Description", u, RDFS_COMMENT, add)
@@ -730,7 +730,7 @@ def read_workbook(data: bytes, picks: PickLists, source: str = "<workbook>") -> 
             if owner is None:  # a new owner, named here only
                 owner = owner_ids.make(part)
                 owners.by_name[part.casefold()] = owner
-                add((owner, RDFS_LABEL, en(part)))
+                add((owner, RDFS_LABEL, ox.Literal(part, language="en")))
             add((obj, _RESPONSIBLE, owner))
         for part in split(sh.text(r, row, "Reviewed in")):
             review = reviews.resolve(sh, r, "Reviewed in", part, lenient=True)
@@ -768,7 +768,7 @@ def _literal(sh: _Sheet, r: int, row: list[Any], column: str, s: Node, p: ox.Nam
 
 
 def _number(sh: _Sheet, r: int, v: Any) -> ox.Literal:
-    if isinstance(v, bool) or isinstance(v, (dt.date, dt.datetime, dt.time)):
+    if isinstance(v, (bool, dt.date, dt.datetime, dt.time)):
         raise sh.error(r, "Target value", f"expected a number, found {v!r}")
     if isinstance(v, int):
         return ox.Literal(str(v), datatype=_XSD_INTEGER)
@@ -822,7 +822,7 @@ def _other_statements(sh: _Sheet) -> list[Triple]:
         lines.append(" ".join(cells) + " .")
     try:
         quads = ox.parse("\n".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES)
-        return [(q.subject, q.predicate, q.object) for q in quads]  # type: ignore[misc]
+        return [(q.subject, q.predicate, q.object) for q in quads]
     except SyntaxError as exc:
         text = str(exc).splitlines()[0] if str(exc) else "syntax error"
         m = re.search(r"line (\d+)", text)
