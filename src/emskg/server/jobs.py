@@ -25,6 +25,8 @@ from ..query.formats import compact, render
 from ..query.named import TermResolver, bind_params
 from ..query.sparql import QueryResult, run_sparql
 from ..query.table2 import table2
+from ..validation.declaration import read_declaration, write_declaration
+from ..validation.form import form_spec
 from ..validation.html_report import render_html
 from ..validation.model import WORKBOOK_FORMAT, RunReport
 from ..validation.validator import Validator
@@ -200,6 +202,18 @@ def job_validate_page(ctx: Context, data: bytes, fmt_name: str, name: str) -> di
     return {"report": report.to_json(), "html": render_html(report)}
 
 
+def job_form(ctx: Context) -> dict[str, Any]:
+    """The declaration form generated from the form shapes and the graph (:mod:`emskg.validation.form`)."""
+    return form_spec(ctx.kg)
+
+
+def job_convert(ctx: Context, data: bytes, fmt_in: str, fmt_out: str, name: str) -> bytes:
+    """A declaration converted between Turtle, JSON-LD, N-Triples, RDF/XML and the .xlsx workbook.
+    Raises ``InputError`` (400) when it cannot be read."""
+    triples = read_declaration(data, fmt_in, name, lambda: ctx.validator.picklists)
+    return write_declaration(triples, fmt_out, lambda: ctx.validator.picklists)
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "sparql": job_sparql,
     "named": job_named,
@@ -210,6 +224,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     "table2": job_table2,
     "validate": job_validate,
     "validate_page": job_validate_page,
+    "form": job_form,
+    "convert": job_convert,
     "options": job_options,
 }
 

@@ -17,10 +17,13 @@ from .errors import HttpError
 from .negotiate import FORMAT_PARAMS
 from .state import ServerState
 
-__all__ = ["named_params", "check_token", "validate_declaration", "validate_for_page", "VALIDATE_TYPES"]
+__all__ = ["named_params", "check_token", "validate_declaration", "validate_for_page", "convert_declaration",
+           "VALIDATE_TYPES", "CONVERT_TYPES"]
 
 #: Request media types /validate accepts, and the format each means (RDF, or the .xlsx workbook).
 VALIDATE_TYPES = {**MEDIA_TYPE_FORMATS, WORKBOOK_MEDIA_TYPE: WORKBOOK_FORMAT}
+#: What POST /convert writes: format name -> media type.
+CONVERT_TYPES = {"turtle": "text/turtle", "jsonld": "application/ld+json", WORKBOOK_FORMAT: WORKBOOK_MEDIA_TYPE}
 
 
 def named_params(query: NamedQuery, pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -59,3 +62,11 @@ def validate_for_page(st: ServerState, data: bytes, fmt: str, name: str) -> tupl
     safe_name = re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
     out: dict[str, Any] = st.run("validate_page", data, fmt, safe_name, timeout=st.settings.validate_timeout)
     return out["report"], out["html"]
+
+
+def convert_declaration(st: ServerState, data: bytes, fmt_in: str, fmt_out: str) -> bytes:
+    """Convert one declaration on a worker (blocking); a declaration that cannot be read is a 400."""
+    if fmt_out not in CONVERT_TYPES:
+        raise HttpError(f"convert to one of: {', '.join(CONVERT_TYPES)}", 400)
+    out: bytes = st.run("convert", data, fmt_in, fmt_out, "declaration", timeout=st.settings.validate_timeout)
+    return out
