@@ -41,3 +41,47 @@ def test_the_openapi_schema_offers_the_workbook(http: httpx.Client) -> None:
     body = http.get("/openapi.json").json()["paths"]["/validate"]["post"]["requestBody"]["content"]
     assert body[XLSX] == {"schema": {"type": "string", "format": "binary"}}
     assert "text/turtle" in body
+
+
+# --- POST /convert ------------------------------------------------------------------------------
+
+def _convert(http: httpx.Client, server: LiveServer, body: bytes, ctype: str, to: str, token: bool = True
+             ) -> httpx.Response:
+    headers = {"Content-Type": ctype}
+    if token:
+        headers["Authorization"] = f"Bearer {server.token}"
+    return http.post("/convert", content=body, params={"to": to}, headers=headers)
+
+
+def test_convert_turtle_to_workbook_and_back_is_lossless(http: httpx.Client, server: LiveServer) -> None:
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    source = (ROOT / "examples/conforming/riverbend-iso14001.ttl").read_bytes()
+    xlsx = _convert(http, server, source, "text/turtle", "xlsx")
+    assert xlsx.status_code == 200 and xlsx.headers["content-type"] == XLSX
+    assert xlsx.headers["content-disposition"] == 'attachment; filename="declaration.xlsx"'
+    ttl = _convert(http, server, xlsx.content, XLSX, "turtle")
+    jsonld = _convert(http, server, xlsx.content, XLSX, "jsonld")
+    assert ttl.headers["content-type"].startswith("text/turtle")
+    assert jsonld.headers["content-type"].startswith("application/ld+json")
+    original = rdflib.Graph().parse(data=source, format="turtle")
+    assert isomorphic(original, rdflib.Graph().parse(data=ttl.content, format="turtle"))
+    assert isomorphic(original, rdflib.Graph().parse(data=jsonld.content, format="json-ld"))
+
+
+def test_convert_errors(http: httpx.Client, server: LiveServer) -> None:
+    body = (ROOT / "examples/broken/no-policy.ttl").read_bytes()
+    r = _convert(http, server, body, "text/turtle", "pdf")
+    assert r.status_code == 400 and r.json() == {"error": "convert to one of: turtle, jsonld, xlsx"}
+    r = _convert(http, server, b"@prefix ex: <http://x/> .\nex:a ex:b .", "text/turtle", "xlsx")
+    assert r.status_code == 400 and r.json()["error"].startswith("declaration:2:")
+    assert _convert(http, server, body, "text/turtle", "xlsx", token=False).status_code == 401
+    assert _convert(http, server, body, "text/plain", "xlsx").status_code == 415
+
+
+def test_the_openapi_schema_documents_convert(http: httpx.Client) -> None:
+    op = http.get("/openapi.json").json()["paths"]["/convert"]["post"]
+    assert XLSX in op["requestBody"]["content"] and "text/turtle" in op["requestBody"]["content"]
+    assert set(op["responses"]["200"]["content"]) == {"text/turtle", "application/ld+json", XLSX}
+    assert [p["name"] for p in op["parameters"] if p["in"] == "query"] == ["to"]
