@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -152,8 +153,6 @@ def test_the_form_shows_the_gap_report_as_it_is_filled_and_downloads_what_the_cl
         path = _wait_for(downloads / f"declaration.{ext}")
         done = emskg_cli("validate", str(path), "--format", "json")
         assert done.returncode == 1, done.stderr
-        import json
-
         shapes = {r["sourceShape"] for r in json.loads(done.stdout)["files"][0]["results"]}
         assert shapes == {"https://w3id.org/emskg/shapes#InternalAuditShape"}, kind
 
@@ -166,7 +165,8 @@ def test_an_existing_declaration_opens_in_the_form(browser: Any, server: LiveSer
     before = _checks(browser)
     browser.find_element(By.ID, "open-file").send_keys(str(ROOT / "examples/workbook/lakeshore.xlsx"))
     shapes = _report_after(browser, before)
-    assert browser.find_element(By.ID, "f-label").get_attribute("value") == "Lakeshore Environmental and Operations Management System"
+    name = browser.find_element(By.ID, "f-label").get_attribute("value")
+    assert name == "Lakeshore Environmental and Operations Management System"
     assert browser.find_element(By.ID, "c-f-implementsElement-ExternalAudit").is_selected()
     assert not browser.find_element(By.ID, "c-f-implementsElement-InternalAudit").is_selected()
     assert len(browser.find_elements(By.CSS_SELECTOR, "[data-path$='#hasObjective'] .items > .part")) == 3

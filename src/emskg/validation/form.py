@@ -161,7 +161,7 @@ def _class_choices(kg: KnowledgeGraph, picks: PickLists, cls: ox.NamedNode) -> I
         if isinstance(q.subject, ox.NamedNode):
             items.append({"value": q.subject.value, "label": kg.label_of(q.subject) or q.subject.value, "group": "",
                           "number": "", "core": False})
-    yield from sorted(items, key=lambda c: c["label"].casefold())
+    yield from sorted(items, key=lambda c: str(c["label"]).casefold())
 
 
 _WORDS = {"P1Y": "yearly (P1Y)", "P6M": "every six months (P6M)", "P3M": "quarterly (P3M)", "P1M": "monthly (P1M)",
