@@ -220,3 +220,12 @@ def test_a_zip_bomb_is_refused_before_reading(picks: PickLists, monkeypatch: pyt
 def test_too_many_rows_are_refused(filled: bytes, picks: PickLists, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wbmod, "MAX_ROWS", 10)
     assert _error(filled, picks) == "in.xlsx: sheet 'Elements' has more than 10 rows"
+
+
+def test_a_corrupt_sheet_inside_a_good_archive(filled: bytes, picks: PickLists) -> None:
+    src, out = zipfile.ZipFile(io.BytesIO(filled)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            z.writestr(info, b"<worksheet><sheetData><row><c r=" if info.filename.startswith("xl/worksheets/") else data)
+    assert _error(out.getvalue(), picks).startswith("in.xlsx: not a readable .xlsx workbook (")

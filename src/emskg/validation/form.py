@@ -81,7 +81,8 @@ def form_spec(kg: KnowledgeGraph, shapes_dir: Path | None = None) -> dict[str, A
                       "order": form.number(g, sh("order")) or 0}
                      for g in form.out if sh("PropertyGroup") in form.values(g, RDF_TYPE)),
                     key=lambda g: (g["order"], g["label"]))
-    return {"groups": groups, "root": _node(form, root, kg, picks, needs, depth=0)}
+    return {"groups": groups, "root": _node(form, root, kg, picks, needs, depth=0),
+            "terms": {"xsd": XSD, "rdfType": RDF_TYPE.value}}
 
 
 def _ems(local: str) -> str:

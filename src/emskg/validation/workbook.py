@@ -44,7 +44,7 @@ __all__ = ["MEDIA_TYPE", "SHEETS", "MAX_UNCOMPRESSED", "MAX_ROWS", "write_workbo
 #: The media type of an .xlsx workbook (what POST /validate accepts it as).
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: A workbook whose parts declare more than this many bytes uncompressed is refused before reading.
-MAX_UNCOMPRESSED = 64 * 1024 * 1024
+MAX_UNCOMPRESSED = 16 * 1024 * 1024
 #: Rows a sheet may have (a declaration has tens to hundreds).
 MAX_ROWS = 20_000
 _MAX_PARTS = 2_000
@@ -559,6 +559,10 @@ def read_workbook(data: bytes, picks: PickLists, source: str = "<workbook>") -> 
     wb = _open(data, source)
     try:
         sheets = {name: _read_sheet(wb, name, source) for name in SHEETS}
+    except InputError:
+        raise
+    except Exception as exc:  # read-only mode parses a sheet's XML as it is read: a corrupt part fails here
+        raise InputError(f"{source}: not a readable .xlsx workbook ({type(exc).__name__})") from None
     finally:
         wb.close()
     out: list[Triple] = []

@@ -8,8 +8,8 @@
   const form = document.getElementById("declare-form");
   const report = document.getElementById("gap-report");
   const status = document.getElementById("form-status");
-  const XSD = "http://www.w3.org/2001/XMLSchema#";
-  const RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+  const XSD = root.dataset.xsd;  // namespaces come from the page (static files name no URL)
+  const RDF_TYPE = root.dataset.rdfType;
   const BASE = "urn:emskg:form:";
   const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
