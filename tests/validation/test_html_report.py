@@ -58,6 +58,19 @@ def test_gaps_are_ordered_core_first_then_other_violations_then_warnings(summari
     assert "Points to improve" in html  # warnings are a section of their own
 
 
+def test_core_gaps_come_before_other_violations_whatever_the_rules_are_called(summarizer: Validator,
+                                                                            tmp_path: Path) -> None:
+    text = (EXAMPLES / "broken" / "missing-core-element.ttl").read_text(encoding="utf-8")
+    text = text.replace("    ems:hasPolicy ex:Policy ;\n", "").replace(" kb:PerformanceReports,", "")
+    path = tmp_path / "two-core-gaps-no-policy.ttl"
+    path.write_text(text, encoding="utf-8")
+    html = render(RunReport((summarizer.validate_file(path),)), "html")
+    gaps = html.split("Gaps, most important first")[1]
+    reporting, audit = gaps.index("Core element missing: reporting"), gaps.index("Core element missing: internal audit")
+    policy = gaps.index("has no policy statement")  # emsh:PolicyShape sorts before emsh:ReportingShape by name
+    assert max(reporting, audit) < policy
+
+
 def test_a_file_that_cannot_be_read_and_a_file_without_a_system(summarizer: Validator, tmp_path: Path) -> None:
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a workbook")

@@ -222,10 +222,15 @@ def test_too_many_rows_are_refused(filled: bytes, picks: PickLists, monkeypatch:
     assert _error(filled, picks) == "in.xlsx: sheet 'Elements' has more than 10 rows"
 
 
+# well-formed XML that fails only when the sheet is read: a number cell holding text
+_BAD_SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+              b'<row r="1"><c r="A1" t="n"><v>abc</v></c></row></sheetData></worksheet>')
+
+
 def test_a_corrupt_sheet_inside_a_good_archive(filled: bytes, picks: PickLists) -> None:
     src, out = zipfile.ZipFile(io.BytesIO(filled)), io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         for info in src.infolist():
             data = src.read(info.filename)
-            z.writestr(info, b"<worksheet><sheetData><row><c r=" if info.filename.startswith("xl/worksheets/") else data)
+            z.writestr(info, _BAD_SHEET if info.filename.startswith("xl/worksheets/") else data)
     assert _error(out.getvalue(), picks).startswith("in.xlsx: not a readable .xlsx workbook (")
