@@ -24,11 +24,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``validate`` subcommand."""
     v = sub.add_parser(
         "validate", help="check declared management systems against the report's framework (SHACL)",
-        description="Validate declarations of continual improvement management systems (Turtle, JSON-LD ...) "
+        description="Validate declarations of continual improvement management systems (Turtle, JSON-LD, .xlsx ...) "
                     "against the report's framework; every gap comes with the initiatives that would fill it.")
-    v.add_argument("files", nargs="+", metavar="FILE", help="declarations to validate (format from the extension)")
+    v.add_argument("files", nargs="+", metavar="FILE",
+                   help="declarations to validate (format from the extension: .ttl, .jsonld ..., .xlsx workbooks)")
     v.add_argument("--format", choices=REPORT_FORMATS, default="text",
-                   help="text for people, json for programs, turtle (SHACL report), junit (CI test reports)")
+                   help="text for people, json for programs, turtle (SHACL report), junit (CI test reports), "
+                        "html (a printable page for managers: scorecard, gaps by importance, what is in place)")
     v.add_argument("--fail-on", choices=FAIL_ON, default="violation",
                    help="the least severe result that makes the exit code 1 (default: violation)")
     v.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="validate in N processes (this one and N-1 workers)")
@@ -58,7 +60,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     log_to_stderr()
     deny_network()  # declarations are untrusted: no parser or engine may fetch what they name
-    validator = Validator(load_graph(), engine=args.engine, record_checks=args.format == "junit")
+    validator = Validator(load_graph(), engine=args.engine, record_checks=args.format == "junit",
+                          summarize=args.format == "html")
     settle()
     report = validator.validate_files(args.files, jobs=args.jobs)
     for f in report.files:

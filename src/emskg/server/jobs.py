@@ -28,7 +28,10 @@ from ..query.ontodoc import ontology_html
 from ..query.publish import void_triples
 from ..query.sparql import QueryResult, run_sparql
 from ..query.table2 import table2
-from ..validation.model import RunReport
+from ..validation.declaration import read_declaration, write_declaration
+from ..validation.form import form_spec
+from ..validation.html_report import render_html
+from ..validation.model import WORKBOOK_FORMAT, RunReport
 from ..validation.validator import Validator
 from .errors import HttpError
 
@@ -194,7 +197,11 @@ def job_options(ctx: Context, classes: list[str]) -> dict[str, list[str]]:
 
 
 def job_validate(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
-    """The run-level JSON of ``emskg validate --format json`` for one declaration."""
+    """The run-level JSON of ``emskg validate --format json`` for one declaration. A workbook that
+    cannot be read raises (400, naming the sheet, row and column); RDF that does not parse is a report
+    whose file has an ``error``, as it always was."""
+    if fmt_name == WORKBOOK_FORMAT:
+        return RunReport((ctx.validator.validate_workbook(data, name),)).to_json()
     return RunReport((ctx.validator.validate_bytes(data, format_for(fmt_name), name),)).to_json()
 
 
@@ -235,6 +242,27 @@ def job_page_of(ctx: Context, name: str) -> str | None:
     page = node(ctx.index, ox.NamedNode(iri)).get("page")
     return str(page) if page else None
 
+def job_validate_page(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
+    """The JSON report and the printable HTML report (:mod:`emskg.validation.html_report`) of one
+    declaration, for the web page: validated once, rendered twice."""
+    if fmt_name == WORKBOOK_FORMAT:
+        report = RunReport((ctx.validator.validate_workbook(data, name, summarize=True),))
+    else:
+        report = RunReport((ctx.validator.validate_bytes(data, format_for(fmt_name), name, summarize=True),))
+    return {"report": report.to_json(), "html": render_html(report)}
+
+
+def job_form(ctx: Context) -> dict[str, Any]:
+    """The declaration form generated from the form shapes and the graph (:mod:`emskg.validation.form`)."""
+    return form_spec(ctx.kg)
+
+
+def job_convert(ctx: Context, data: bytes, fmt_in: str, fmt_out: str, name: str) -> bytes:
+    """A declaration converted between Turtle, JSON-LD, N-Triples, RDF/XML and the .xlsx workbook.
+    Raises ``InputError`` (400) when it cannot be read."""
+    triples = read_declaration(data, fmt_in, name, lambda: ctx.validator.picklists)
+    return write_declaration(triples, fmt_out, lambda: ctx.validator.picklists)
+
 
 JOBS: dict[str, Callable[..., Any]] = {
     "linked": job_linked,
@@ -249,6 +277,9 @@ JOBS: dict[str, Callable[..., Any]] = {
     "describe": job_describe,
     "table2": job_table2,
     "validate": job_validate,
+    "validate_page": job_validate_page,
+    "form": job_form,
+    "convert": job_convert,
     "options": job_options,
 }
 

@@ -14,14 +14,19 @@ from fastapi import Request
 
 from ..core.rdfio import MEDIA_TYPE_FORMATS
 from ..query.named import NamedQuery
+from ..validation.declaration import WORKBOOK_MEDIA_TYPE
+from ..validation.model import WORKBOOK_FORMAT
 from .errors import HttpError
 from .negotiate import FORMAT_PARAMS
 from .state import ServerState
 
-__all__ = ["named_params", "check_token", "validate_declaration", "VALIDATE_TYPES", "public_url"]
+__all__ = ["named_params", "check_token", "validate_declaration", "validate_for_page", "convert_declaration",
+           "VALIDATE_TYPES", "CONVERT_TYPES", "public_url"]
 
-#: Request media types /validate accepts, and the RDF format each means.
-VALIDATE_TYPES = MEDIA_TYPE_FORMATS
+#: Request media types /validate accepts, and the format each means (RDF, or the .xlsx workbook).
+VALIDATE_TYPES = {**MEDIA_TYPE_FORMATS, WORKBOOK_MEDIA_TYPE: WORKBOOK_FORMAT}
+#: What POST /convert writes: format name -> media type.
+CONVERT_TYPES = {"turtle": "text/turtle", "jsonld": "application/ld+json", WORKBOOK_FORMAT: WORKBOOK_MEDIA_TYPE}
 
 
 def public_url(request: Request, st: ServerState, path: str) -> str:
@@ -65,3 +70,18 @@ def validate_declaration(st: ServerState, data: bytes, fmt: str, name: str) -> d
     safe_name = re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
     report: dict[str, Any] = st.run("validate", data, fmt, safe_name, timeout=st.settings.validate_timeout)
     return report
+
+
+def validate_for_page(st: ServerState, data: bytes, fmt: str, name: str) -> tuple[dict[str, Any], str]:
+    """Validate one declaration on a worker (blocking): the JSON report and the printable HTML report."""
+    safe_name = re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
+    out: dict[str, Any] = st.run("validate_page", data, fmt, safe_name, timeout=st.settings.validate_timeout)
+    return out["report"], out["html"]
+
+
+def convert_declaration(st: ServerState, data: bytes, fmt_in: str, fmt_out: str) -> bytes:
+    """Convert one declaration on a worker (blocking); a declaration that cannot be read is a 400."""
+    if fmt_out not in CONVERT_TYPES:
+        raise HttpError(f"convert to one of: {', '.join(CONVERT_TYPES)}", 400)
+    out: bytes = st.run("convert", data, fmt_in, fmt_out, "declaration", timeout=st.settings.validate_timeout)
+    return out

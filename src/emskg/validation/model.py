@@ -21,6 +21,11 @@ __all__ = [
     "FAIL_ON",
     "SEVERITIES",
     "REPORT_FORMATS",
+    "WORKBOOK_FORMAT",
+    "ElementInPlace",
+    "ComponentScore",
+    "SystemSummary",
+    "DECLARATION_FORMATS",
 ]
 
 Engine = Literal["fast", "pyshacl", "reference"]
@@ -31,7 +36,11 @@ SEVERITIES = ("Violation", "Warning", "Info")
 #: The least severe result that can be chosen to fail a run (:meth:`RunReport.exit_code`).
 FAIL_ON = ("violation", "warning")
 #: The formats a run report can be written in (:func:`emskg.validation.report.render`).
-REPORT_FORMATS = ("text", "json", "turtle", "junit")
+REPORT_FORMATS = ("text", "json", "turtle", "junit", "html")
+#: The name of the spreadsheet format of a declaration (:mod:`emskg.validation.workbook`).
+WORKBOOK_FORMAT = "xlsx"
+#: The formats a declaration is converted between (``emskg convert --format``); RDF names as in core.rdfio.
+DECLARATION_FORMATS = ("turtle", "jsonld", "xlsx", "nt", "rdfxml")
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,17 @@ class ValidationResult:
     value_label: str | None = None
     value_datatype: str | None = None  # set when the value is a literal
     constraint_component: str | None = None
+    #: The Plan/Do/Check/Act component the gap belongs to, and whether it is a core element (or a
+    #: whole component): what the HTML report orders and scores by. Not part of what engines agree on.
+    gap_component: str | None = field(default=None, compare=False)
+    core_gap: bool = field(default=False, compare=False)
+
+    @property
+    def importance(self) -> int:
+        """Smaller is more important: a missing core element or component, another violation, a warning."""
+        if self.severity == "Violation":
+            return 0 if self.core_gap else (1 if self.gap_component else 2)
+        return 3 if self.severity == "Warning" else 4
 
     def key(self) -> tuple[str, str | None, str, str]:
         """What two engines must agree on: (focus node, path, source shape, severity)."""
@@ -99,6 +119,47 @@ class CheckedPair:
 
 
 @dataclass(frozen=True)
+class ElementInPlace:
+    """An Appendix C element a system has in place (declared, or covered through a sub-element)."""
+
+    iri: str
+    label: str
+    number: str
+    component: str
+    core: bool
+    declared: bool
+
+
+@dataclass(frozen=True)
+class ComponentScore:
+    """One row of a system's Plan/Do/Check/Act scorecard."""
+
+    component: str
+    in_place: int
+    outline: int
+    violations: int
+
+
+@dataclass(frozen=True)
+class SystemSummary:
+    """What a declared system has in place, for the report managers read (``--format html``)."""
+
+    system: str
+    label: str | None
+    utility: str | None
+    frameworks: tuple[str, ...]
+    initiatives: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    stages: tuple[str, ...]
+    objectives: tuple[str, ...]
+    policy: str | None
+    commitment: str | None
+    elements: tuple[ElementInPlace, ...]
+    scorecard: tuple[ComponentScore, ...]
+    members: tuple[str, ...]  # the names of the nodes that belong to it (objectives, targets, reviews ...)
+
+
+@dataclass(frozen=True)
 class FileReport:
     """The validation of one file; ``error`` is set (and there are no results) when it could not be read.
 
@@ -111,6 +172,7 @@ class FileReport:
     results: tuple[ValidationResult, ...] = ()
     error: str | None = None
     checks: tuple[CheckedPair, ...] = field(default=(), compare=False)
+    systems: tuple[SystemSummary, ...] = field(default=(), compare=False)
 
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)

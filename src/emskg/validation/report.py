@@ -1,4 +1,5 @@
-"""Writing a validation run: text for people, JSON for programs, a SHACL report, JUnit XML for CI.
+"""Writing a validation run: text for people, JSON for programs, a SHACL report, JUnit XML for CI,
+and a printable HTML page for managers (:mod:`emskg.validation.html_report`).
 
 Every renderer works from the :class:`~emskg.validation.model.RunReport` dataclasses alone (no rdflib, no
 pyshacl), so the CLI and the HTTP endpoint print the same thing for the same run.
@@ -30,8 +31,10 @@ _CURIES = {**PREFIXES, "emsh": EMSH}
 def render(report: RunReport, fmt: str, fail_on: str = "violation") -> str:
     """The run in ``fmt`` (one of :data:`FORMATS`); ``fail_on`` decides which results JUnit counts as
     failures and the text summary's verdict. Raises ``KeyError`` for an unknown format."""
+    from .html_report import render_html  # only the HTML format needs it
+
     renderers: dict[str, Callable[[RunReport, str], str]] = {
-        "text": _text, "json": _json, "turtle": _turtle, "junit": _junit}
+        "text": _text, "json": _json, "turtle": _turtle, "junit": _junit, "html": render_html}
     return renderers[fmt](report, fail_on)
 
 

@@ -45,10 +45,25 @@ from ..errors import EmskgError, InputError
 from ..graph.reason import Closure, UnsupportedAxiom, compile_rules, has_schema_triples, materialise
 from ..graph.store import KnowledgeGraph, load_graph, settle
 from ..shacl.engine import CompiledShapes, RawResult, UnsupportedShape
+from .declaration import read_declaration_file
 from .gaps import GapAnalysis
-from .model import ENGINES, SEVERITIES, CheckedPair, Engine, FileReport, RunReport, Suggestion, ValidationResult
+from .model import (
+    ENGINES,
+    SEVERITIES,
+    CheckedPair,
+    ComponentScore,
+    ElementInPlace,
+    Engine,
+    FileReport,
+    RunReport,
+    Suggestion,
+    SystemSummary,
+    ValidationResult,
+)
+from .picklists import PickLists
 from .pyshacl_engine import report_results, run_reference, run_sliced
 from .shapes import ShapeInfo, Shapes
+from .workbook import read_workbook
 
 __all__ = ["Validator", "DeclarationContext"]
 
@@ -63,9 +78,11 @@ class Validator:
     """Validates declarations against the shapes, with the knowledge graph; build once, reuse."""
 
     def __init__(self, kg: KnowledgeGraph, *, engine: Engine = "fast", shapes_dir: Path | None = None,
-                 record_checks: bool = True) -> None:
+                 record_checks: bool = True, summarize: bool = False) -> None:
         """``record_checks``: list every (shape, focus node) pair on each report, which only the JUnit
         format needs (one test case per pair); turning it off saves time on every file.
+        ``summarize``: add what each system has in place (:class:`SystemSummary`), which only the HTML
+        report needs.
 
         Raises ``InputError`` for an unknown engine or a shapes folder without shapes."""
         if engine not in ENGINES:
@@ -75,6 +92,8 @@ class Validator:
         self.shapes = Shapes(shapes_dir or kg.paths.shapes)
         self.gaps = GapAnalysis(kg)
         self.record_checks = record_checks
+        self.summarize = summarize
+        self._gap_facts: dict[str, tuple[str | None, bool]] = {}
         self._reference_kb: list[Triple] | None = None
         self.compiled: CompiledShapes | None = None
         if engine == "fast":
@@ -84,21 +103,38 @@ class Validator:
                 log.warning("note: the compiled SHACL engine cannot run these shapes (%s); using pyshacl", exc)
 
     # -- entry points ---------------------------------------------------------------------------
-    def validate_bytes(self, data: bytes, fmt: ox.RdfFormat, name: str, base_iri: str | None = None) -> FileReport:
-        """Validate one declaration given as bytes; a file that cannot be read is a report with ``error``."""
+    def validate_bytes(self, data: bytes, fmt: ox.RdfFormat, name: str, base_iri: str | None = None, *,
+                       summarize: bool | None = None) -> FileReport:
+        """Validate one declaration given as bytes; a file that cannot be read is a report with ``error``.
+        ``summarize`` overrides the validator's choice for this call."""
         try:
             declaration = parse_bytes(data, fmt, name, base_iri=base_iri)
-            return self._validate(declaration, name)
+            return self._validate(declaration, name, summarize)
         except EmskgError as exc:
             return FileReport(name, False, error=exc.message)
 
     def validate_file(self, path: str | Path) -> FileReport:
-        """Validate one local file (format from its extension); never raises for a bad file."""
+        """Validate one local file (format from its extension, .xlsx a workbook); never raises for a bad file."""
         name = str(Path(path))
         try:
+            if Path(path).suffix.lower() == ".xlsx":
+                return self._validate(read_declaration_file(path, self._picklists), name)
             return self._validate(parse_file(path), name)
         except EmskgError as exc:
             return FileReport(name, False, error=exc.message)
+
+    def validate_workbook(self, data: bytes, name: str, *, summarize: bool | None = None) -> FileReport:
+        """Validate a declaration given as an .xlsx workbook. Raises ``InputError`` (naming the sheet,
+        row and column) when the workbook cannot be read: a caller that must answer 400 needs it raised."""
+        return self._validate(read_workbook(data, self.picklists, name), name, summarize)
+
+    @cached_property
+    def picklists(self) -> PickLists:
+        """The graph's labels a workbook picks from (built on first use: only workbooks need them)."""
+        return PickLists.from_graph(self.kg)
+
+    def _picklists(self) -> PickLists:
+        return self.picklists
 
     def validate_files(self, paths: Iterable[str | Path], jobs: int = 1) -> RunReport:
         """Validate every file; with ``jobs`` > 1, in that many processes, this one included
@@ -109,11 +145,11 @@ class Validator:
         from .batch import run_chunks  # only a multi-process run needs it
 
         worker = partial(_file_validator, str(self.kg.paths.root), str(self.shapes.folder), self.engine,
-                         self.record_checks)
+                         self.record_checks, self.summarize)
         return RunReport(tuple(run_chunks(todo, jobs, local=self.validate_file, make_worker=worker)))
 
     # -- one declaration ------------------------------------------------------------------------
-    def _validate(self, declaration: list[Triple], name: str) -> FileReport:
+    def _validate(self, declaration: list[Triple], name: str, summarize: bool | None = None) -> FileReport:
         try:
             closure = self._closure(declaration)
         except UnsupportedAxiom as exc:
@@ -131,7 +167,9 @@ class Validator:
         context = DeclarationContext(self.kg, declaration, own, closure.index)
         results = tuple(sorted((self._result(r, context) for r in raw), key=_result_order))
         checks = tuple(self._checks(context)) if self.record_checks else ()
-        return FileReport(name, not any(r.severity == "Violation" for r in results), results, checks=checks)
+        summaries = tuple(self._summaries(context, results)) if (self.summarize if summarize is None else summarize) else ()
+        return FileReport(name, not any(r.severity == "Violation" for r in results), results, checks=checks,
+                          systems=summaries)
 
     def _closure(self, declaration: list[Triple]) -> Closure:
         """What the declaration entails on top of the KB closure; a declaration that adds axioms
@@ -184,13 +222,66 @@ class Validator:
         if info is not None and info.gaps:
             suggestions = self.gaps.suggest(info.gaps, context.outcomes_for(raw.focus))
         value = raw.value
+        component, core = self._gap_facts_of(raw.shape, info)
         return ValidationResult(
             focus_node=context.name(raw.focus), result_path=raw.path, severity=raw.severity, message=message,
             source_shape=raw.shape, suggestions=suggestions, focus_label=context.label(raw.focus),
             value=None if value is None else context.name(value),
             value_label=None if value is None else context.label(value),
             value_datatype=value.datatype.value if isinstance(value, ox.Literal) else None,
-            constraint_component=raw.component)
+            constraint_component=raw.component, gap_component=component, core_gap=core)
+
+    def _gap_facts_of(self, shape: str, info: ShapeInfo | None) -> tuple[str | None, bool]:
+        """The component a shape's gap belongs to, and whether it is a core element or a whole component."""
+        if shape in self._gap_facts:
+            return self._gap_facts[shape]
+        component, core = None, False
+        for gap in info.gaps if info is not None else ():
+            if gap.kind == "component":
+                component, core = component or self.kg.label_of(ox.NamedNode(gap.iri)), True
+            else:
+                choice = self.picklists.elements.get(gap.iri)
+                if choice is not None:
+                    component, core = component or choice.group or None, core or choice.core
+        self._gap_facts[shape] = (component, core)
+        return component, core
+
+    def _summaries(self, context: DeclarationContext, results: Sequence[ValidationResult]) -> Iterator[SystemSummary]:
+        """What each declared system has in place, and its Plan/Do/Check/Act scorecard."""
+        g = context.graph
+        picks = self.picklists
+        adjacency: dict[Any, set[Any]] = defaultdict(set)
+        for s, _, o in context.own:
+            if not isinstance(o, ox.Literal):
+                adjacency[s].add(o)
+        components = [self.kg.label_of(c) or c.value for c in (ems("Plan"), ems("Do"), ems("Check"), ems("Act"))]
+        for system in sorted(g.subjects(RDF_TYPE, _SYSTEM), key=context.name):
+            def named(prop: str, sys: Any = system) -> tuple[str, ...]:
+                return tuple(sorted({context.label(o) or context.name(o) for o in g.objects(sys, ems(prop))
+                                     if not isinstance(o, ox.Literal)}, key=str.casefold))
+
+            def first(prop: str, sys: Any = system) -> str | None:
+                values = named(prop, sys)
+                return values[0] if values else None
+
+            declared = {o.value for o in g.objects(system, ems("implementsElement")) if isinstance(o, ox.NamedNode)}
+            covered = {o.value for o in g.objects(system, ems("coversElement")) if isinstance(o, ox.NamedNode)}
+            elements = tuple(ElementInPlace(c.iri, c.label, c.number, c.group, c.core, c.iri in declared)
+                             for c in picks.elements.choices if c.iri in declared | covered)
+            near = set(adjacency.get(system, ()))
+            near |= {n2 for n in near for n2 in adjacency.get(n, ())}
+            members = {context.name(n) for n in near if n in adjacency or isinstance(n, ox.BlankNode)}
+            members.add(context.name(system))
+            own = [r for r in results if r.focus_node in members]
+            scorecard = tuple(
+                ComponentScore(comp, sum(1 for e in elements if e.component == comp),
+                               sum(1 for c in picks.elements.choices if c.group == comp),
+                               sum(1 for r in own if r.severity == "Violation" and r.gap_component == comp))
+                for comp in components)
+            yield SystemSummary(
+                context.name(system), context.label(system), first("operatedBy"), named("basedOnFramework"),
+                named("usesInitiative"), named("selectsOutcome"), named("inScope"), named("hasObjective"),
+                first("hasPolicy"), first("hasCommitment"), elements, scorecard, tuple(sorted(members)))
 
     def _checks(self, context: DeclarationContext) -> Iterator[CheckedPair]:
         """Every (shape, focus node) pair the shapes target in this declaration."""
@@ -212,11 +303,11 @@ def _result_order(r: ValidationResult) -> tuple[str, int, str, str, str]:
             r.result_path or "", r.value or "")
 
 
-def _file_validator(root: str, shapes: str, engine: Engine, record_checks: bool) -> Any:
+def _file_validator(root: str, shapes: str, engine: Engine, record_checks: bool, summarize: bool = False) -> Any:
     """Build a worker process's validator (``validate_files`` with ``jobs`` > 1 sends this, by name,
     to :func:`emskg.validation.batch.run_chunks`): the cached graph and the shapes, loaded once."""
     validator = Validator(load_graph(paths=DataPaths(Path(root))), engine=engine, shapes_dir=Path(shapes),
-                          record_checks=record_checks)
+                          record_checks=record_checks, summarize=summarize)
     settle()
     return validator.validate_file
 
@@ -233,6 +324,11 @@ class DeclarationContext:
         self.graph = graph
         self._declaration = declaration
         self._own = own
+
+    @property
+    def own(self) -> list[Triple]:
+        """The declaration and what it entails."""
+        return self._own
 
     @cached_property
     def _bnodes(self) -> dict[str, str]:

@@ -31,7 +31,7 @@ from ..openapi import (
     ValidationRun,
 )
 from ..responses import format_values, media_type_of, rendered_response
-from ..services import VALIDATE_TYPES, check_token, named_params, validate_declaration
+from ..services import CONVERT_TYPES, VALIDATE_TYPES, check_token, convert_declaration, named_params, validate_declaration
 from ..state import state
 
 __all__ = ["router"]
@@ -81,12 +81,14 @@ def run_query(request: Request, name: str = Path(description="a name from GET /q
 
 @router.post("/validate", response_model=ValidationRun, tags=["validation"],
              summary="Validate a management-system declaration against the knowledge graph",
-             description="The body is the declaration (Turtle or JSON-LD, by Content-Type); the answer is the "
-                         "report of `emskg validate --format json`. Needs `Authorization: Bearer <token>` when "
-                         "the server sets EMSKG_VALIDATE_TOKEN.",
+             description="The body is the declaration (Turtle, JSON-LD or an .xlsx workbook of `emskg template`, by "
+                         "Content-Type); the answer is the report of `emskg validate --format json`. A workbook that "
+                         "cannot be read is a 400 naming the sheet, row and column. Needs `Authorization: Bearer "
+                         "<token>` when the server sets EMSKG_VALIDATE_TOKEN.",
              responses={401: {"description": "missing or wrong bearer token"}, **ERROR_RESPONSES},
              openapi_extra={"requestBody": {"required": True, "content": {
-                 t: {"schema": {"type": "string"}} for t in VALIDATE_TYPES}}})
+                 t: {"schema": {"type": "string", **({"format": "binary"} if f == "xlsx" else {})}}
+                 for t, f in VALIDATE_TYPES.items()}}})
 async def validate(request: Request, authorization: str | None = Header(None),
                    name: str = Query("declaration", description="a name for the declaration in the report")
                    ) -> dict[str, Any]:
@@ -101,6 +103,36 @@ async def validate(request: Request, authorization: str | None = Header(None),
 
 
 # --- browsing (a field that does not apply is left out: no null noise) ----------------------------
+
+@router.post("/convert", tags=["validation"], response_class=Response,
+             summary="Convert a declaration between Turtle, JSON-LD and the .xlsx workbook",
+             description="The body is a declaration, as for POST /validate; `?to=` names the output "
+                         "(`turtle`, `jsonld` or `xlsx`). Lossless: the graph read back is the graph sent. Nothing is "
+                         "stored. A declaration that cannot be read is a 400. Needs the bearer token when the "
+                         "server sets EMSKG_VALIDATE_TOKEN.",
+             responses={200: {"description": "the converted declaration", "content": {
+                 t: {"schema": {"type": "string", **({"format": "binary"} if f == "xlsx" else {})}}
+                 for f, t in CONVERT_TYPES.items()}},
+                 401: {"description": "missing or wrong bearer token"}, **ERROR_RESPONSES},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 t: {"schema": {"type": "string", **({"format": "binary"} if f == "xlsx" else {})}}
+                 for t, f in VALIDATE_TYPES.items()}}})
+async def convert(request: Request, authorization: str | None = Header(None),
+                  to: str = Query(..., description="the output format: turtle, jsonld or xlsx")) -> Response:
+    st = state(request)
+    bearer = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
+    check_token(st, bearer)
+    fmt = VALIDATE_TYPES.get(media_type_of(request))
+    if fmt is None:
+        raise HttpError(f"send the declaration as one of: {', '.join(VALIDATE_TYPES)}", 415)
+    body = await request.body()
+    out = await run_in_threadpool(convert_declaration, st, body, fmt, to)
+    ext = {"turtle": "ttl"}.get(to, to)
+    return Response(out, media_type=CONVERT_TYPES[to],
+                    headers={"Content-Disposition": f'attachment; filename="declaration.{ext}"'})
+
+
+# --- browsing -----------------------------------------------------------------------------------
 
 def _lister(slug: str) -> Callable[[Request], Any]:
     def list_collection(request: Request) -> Any:

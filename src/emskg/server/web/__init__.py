@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from .declare import router as declare_router
 from .findings import router as findings_router
 from .pages import HERE, error_page, templates
 from .routes import router
@@ -24,5 +25,6 @@ def mount(app: FastAPI) -> None:
     """Add the pages and their static files to ``app``."""
     app.include_router(findings_router, include_in_schema=False)  # before routes' /ui/{slug}
     app.include_router(sparql_editor_router, include_in_schema=False)
+    app.include_router(declare_router, include_in_schema=False)
     app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

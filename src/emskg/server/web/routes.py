@@ -7,6 +7,7 @@ visitor keeps what they typed.
 
 from __future__ import annotations
 
+import base64
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +22,7 @@ from ...core.rdfio import GRAPH_FORMATS, format_name
 from ...errors import EmskgError
 from ...query.browse import COLLECTIONS
 from ..errors import HttpError, sanitize
-from ..services import check_token, named_params, validate_declaration
+from ..services import check_token, named_params, validate_for_page
 from ..state import ServerState, state
 from .pages import templates
 from .views import CELL_LEGEND, initiative_view
@@ -103,21 +104,22 @@ async def validate_submit(request: Request) -> Response:
     if isinstance(upload, UploadFile) and upload.filename:
         data = await upload.read()
         name = PurePath(upload.filename).name
-        by_extension = format_name(name)
-        fmt = by_extension if by_extension in GRAPH_FORMATS else fmt
-        text = data.decode("utf-8", errors="replace")
-    report, error = None, None
+        by_extension = "xlsx" if name.lower().endswith(".xlsx") else format_name(name)
+        fmt = by_extension if by_extension in (*GRAPH_FORMATS, "xlsx") else fmt
+        text = "" if fmt == "xlsx" else data.decode("utf-8", errors="replace")
+    report, error, report_html = None, None, None
     try:
         check_token(st, str(form.get("token") or "") or None)
         if not data.strip():
             raise HttpError("paste a declaration or choose a file first", 400)
-        if fmt not in GRAPH_FORMATS:
+        if fmt not in (*GRAPH_FORMATS, "xlsx"):
             raise HttpError(f"unknown format {fmt!r}", 400)
-        report = await run_in_threadpool(validate_declaration, st, data, fmt, name)
+        report, html = await run_in_threadpool(validate_for_page, st, data, fmt, name)
+        report_html = base64.b64encode(html.encode()).decode()  # the download link's data: URL
     except EmskgError as exc:
         error = sanitize(exc.message)
     return _page(request, "validate.html", title="Check a declaration", text=text, fmt=fmt, report=report,
-                 error=error, needs_token=bool(st.settings.validate_token))
+                 error=error, needs_token=bool(st.settings.validate_token), report_html=report_html)
 
 
 @router.get("/ui/{slug}", response_class=HTMLResponse)
