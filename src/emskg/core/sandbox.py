@@ -23,8 +23,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import logging
-import platform
-import socket
+import os
 import struct
 import sys
 
@@ -44,6 +43,7 @@ _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
 # struct seccomp_data: int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6]
 _OFF_NR, _OFF_ARCH, _OFF_ARG0 = 0, 4, 16
+_AF_UNIX = 1  # <sys/socket.h> on Linux (the only system this filter is for); spares importing socket
 
 #: machine -> (AUDIT_ARCH_*, socket nr, io_uring_setup nr, first nr of a foreign ABI or None)
 _ARCHES: dict[str, tuple[int, int, int, int | None]] = {
@@ -83,7 +83,7 @@ def _program(arch: int, nr_socket: int, nr_io_uring: int, foreign: int | None) -
         _jump(_BPF_JEQ_K, nr_socket, 1, 0),            # socket(2): check the family; else allow
         _stmt(_BPF_RET_K, _SECCOMP_RET_ALLOW),
         _stmt(_BPF_LD_W_ABS, _OFF_ARG0),              # the low 32 bits of the family argument
-        _jump(_BPF_JEQ_K, socket.AF_UNIX, 0, 1),
+        _jump(_BPF_JEQ_K, _AF_UNIX, 0, 1),
         _stmt(_BPF_RET_K, _SECCOMP_RET_ALLOW),
         _stmt(_BPF_RET_K, deny),
     ]
@@ -100,9 +100,10 @@ def deny_network(*, required: bool = False) -> bool:
     global _denied
     if _denied:
         return True
-    arch = _ARCHES.get(platform.machine()) if sys.platform == "linux" else None
+    machine = os.uname().machine
+    arch = _ARCHES.get(machine) if sys.platform == "linux" else None
     if arch is None:
-        return _unavailable(f"no seccomp filter for {sys.platform}/{platform.machine()}", required)
+        return _unavailable(f"no seccomp filter for {sys.platform}/{machine}", required)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         prctl = libc.prctl

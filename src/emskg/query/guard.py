@@ -24,7 +24,6 @@ never kept in memory after its request.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import threading
 from collections import OrderedDict
@@ -88,7 +87,12 @@ def parsed_effects(text: str) -> frozenset[str]:
     return frozenset()
 
 
-_memo: OrderedDict[bytes, str | None] = OrderedDict()
+try:  # the C module behind hashlib.blake2b, without importing OpenSSL (hashlib costs ~9 ms at start-up)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - another Python implementation
+    from hashlib import blake2b
+
+_memo: OrderedDict[bytes, tuple[Scan, str | None]] = OrderedDict()
 _memo_lock = threading.Lock()
 _MEMO_ENTRIES = 4096
 
@@ -100,23 +104,25 @@ def check(text: str, *, parse: bool = True) -> Scan:
     :class:`QueryError` for a text over :data:`MAX_QUERY_CHARS`, nested deeper than
     :data:`MAX_QUERY_DEPTH`, or with an unterminated string. ``parse=False`` skips layer 2, for
     texts emskg wrote itself (named queries with parameters bound as validated RDF terms).
+
+    A text seen before is decided from the memo without scanning it again (named queries and
+    dashboards repeat theirs); the key is a 16-byte BLAKE2 digest, never the text itself.
     """
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long: {len(text)} characters (limit {MAX_QUERY_CHARS})")
-    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest() + (b"p" if parse else b"")
+    key = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest() + (b"p" if parse else b"t")
     with _memo_lock:
-        if key in _memo:
-            refused = _memo[key]
+        known = _memo.get(key)
+        if known is not None:
             _memo.move_to_end(key)
-        else:
-            refused = ""
-    result = scan(text, MAX_QUERY_DEPTH)
-    if refused == "":
-        refused = _decide(text, result, parse)
+    if known is None:
+        result = scan(text, MAX_QUERY_DEPTH)  # raises for bounds and bad strings (not memoised: rare)
+        known = (result, _decide(text, result, parse))
         with _memo_lock:
-            _memo[key] = refused
+            _memo[key] = known
             while len(_memo) > _MEMO_ENTRIES:
                 _memo.popitem(last=False)
+    result, refused = known
     if refused is not None:
         raise ForbiddenQueryError(refused)
     return result
