@@ -1,4 +1,5 @@
-"""Writing files so that no reader ever sees half of one."""
+"""Local files: reading one with a one-line error for each way it can fail, and writing so that no
+reader ever sees half of one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write"]
+from ..errors import InputError
+
+__all__ = ["atomic_write", "read_input"]
+
+
+def read_input(path: str | Path, what: str = "a file") -> bytes:
+    """The bytes of a local input file (``what`` names it in the message: "an RDF file", "a declaration").
+
+    Raises ``InputError`` with one line for a missing file, a directory, or any other read error."""
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: is a directory, not {what}") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror})") from None
 
 
 def atomic_write(path: str | Path, data: bytes | Callable[[BinaryIO], object]) -> None:

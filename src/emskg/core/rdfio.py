@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from ..errors import InputError, RdfSyntaxError
+from .fsutil import read_input
 from .terms import Triple
 from .vocab import PREFIXES, XSD_STRING
 
@@ -131,14 +132,7 @@ def parse_file(path: str | Path, fmt: ox.RdfFormat | None = None) -> list[Triple
 
     Raises ``InputError`` when the file cannot be read, ``RdfSyntaxError`` when it does not parse."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{p}: is a directory, not an RDF file") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+    data = read_input(p, "an RDF file")
     return parse_bytes(data, fmt or format_for(path=p), str(p), base_iri=p.resolve().as_uri())
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ..core.fsutil import read_input
 from ..core.rdfio import FORMAT_NAMES, format_for, parse_bytes, serialize
 from ..core.terms import Triple
 from ..errors import InputError
@@ -59,14 +60,7 @@ def read_declaration_file(path: str | Path, picks: Callable[[], PickLists], fmt:
 
     Raises ``InputError`` when the file cannot be read or parsed."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{p}: is a directory, not a declaration") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+    data = read_input(p, "a declaration")
     chosen = declaration_format(fmt, path=p)
     return read_declaration(data, chosen, str(p), picks, base_iri=p.resolve().as_uri())
 

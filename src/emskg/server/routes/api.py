@@ -79,6 +79,19 @@ def run_query(request: Request, name: str = Path(description="a name from GET /q
 
 # --- validation ---------------------------------------------------------------------------------
 
+async def _declaration(request: Request, authorization: str | None) -> tuple[str, bytes]:
+    """The declaration a request carries, as (format name, body), once the bearer token is checked.
+
+    Raises ``HttpError`` 401 for a missing or wrong token (when one is set) and 415 for a body type
+    that is not a declaration format."""
+    bearer = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
+    check_token(state(request), bearer)
+    fmt = VALIDATE_TYPES.get(media_type_of(request))
+    if fmt is None:
+        raise HttpError(f"send the declaration as one of: {', '.join(VALIDATE_TYPES)}", 415)
+    return fmt, await request.body()
+
+
 @router.post("/validate", response_model=ValidationRun, tags=["validation"],
              summary="Validate a management-system declaration against the knowledge graph",
              description="The body is the declaration (Turtle, JSON-LD or an .xlsx workbook of `emskg template`, by "
@@ -92,17 +105,9 @@ def run_query(request: Request, name: str = Path(description="a name from GET /q
 async def validate(request: Request, authorization: str | None = Header(None),
                    name: str = Query("declaration", description="a name for the declaration in the report")
                    ) -> dict[str, Any]:
-    st = state(request)
-    bearer = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
-    check_token(st, bearer)
-    fmt = VALIDATE_TYPES.get(media_type_of(request))
-    if fmt is None:
-        raise HttpError(f"send the declaration as one of: {', '.join(VALIDATE_TYPES)}", 415)
-    body = await request.body()
-    return await run_in_threadpool(validate_declaration, st, body, fmt, name)
+    fmt, body = await _declaration(request, authorization)
+    return await run_in_threadpool(validate_declaration, state(request), body, fmt, name)
 
-
-# --- browsing (a field that does not apply is left out: no null noise) ----------------------------
 
 @router.post("/convert", tags=["validation"], response_class=Response,
              summary="Convert a declaration between Turtle, JSON-LD and the .xlsx workbook",
@@ -119,20 +124,14 @@ async def validate(request: Request, authorization: str | None = Header(None),
                  for t, f in VALIDATE_TYPES.items()}}})
 async def convert(request: Request, authorization: str | None = Header(None),
                   to: str = Query(..., description="the output format: turtle, jsonld or xlsx")) -> Response:
-    st = state(request)
-    bearer = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
-    check_token(st, bearer)
-    fmt = VALIDATE_TYPES.get(media_type_of(request))
-    if fmt is None:
-        raise HttpError(f"send the declaration as one of: {', '.join(VALIDATE_TYPES)}", 415)
-    body = await request.body()
-    out = await run_in_threadpool(convert_declaration, st, body, fmt, to)
+    fmt, body = await _declaration(request, authorization)
+    out = await run_in_threadpool(convert_declaration, state(request), body, fmt, to)
     ext = {"turtle": "ttl"}.get(to, to)
     return Response(out, media_type=CONVERT_TYPES[to],
                     headers={"Content-Disposition": f'attachment; filename="declaration.{ext}"'})
 
 
-# --- browsing -----------------------------------------------------------------------------------
+# --- browsing (a field that does not apply is left out: no null noise) ----------------------------
 
 def _lister(slug: str) -> Callable[[Request], Any]:
     def list_collection(request: Request) -> Any:
