@@ -26,7 +26,7 @@ from functools import cached_property
 import pyoxigraph as ox
 
 from ..core.terms import Term, Triple, read_list
-from ..core.vocab import OWL, RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, XSD, rdfs
+from ..core.vocab import OWL, RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, XSD, owl, rdfs
 
 __all__ = [
     "Rules", "Closure", "Inconsistency", "UnsupportedAxiom", "compile_rules", "materialise", "is_schema_triple",
@@ -38,14 +38,14 @@ FIRST, REST, NIL = RDF_FIRST, RDF_REST, RDF_NIL
 SUBCLASS = rdfs("subClassOf")
 SUBPROP = rdfs("subPropertyOf")
 DOMAIN, RANGE = rdfs("domain"), rdfs("range")
-EQ_CLASS, EQ_PROP = ox.NamedNode(OWL + "equivalentClass"), ox.NamedNode(OWL + "equivalentProperty")
-INVERSE = ox.NamedNode(OWL + "inverseOf")
-CHAIN = ox.NamedNode(OWL + "propertyChainAxiom")
-HAS_VALUE, ON_PROP = ox.NamedNode(OWL + "hasValue"), ox.NamedNode(OWL + "onProperty")
-ONE_OF = ox.NamedNode(OWL + "oneOf")
-FUNCTIONAL = ox.NamedNode(OWL + "FunctionalProperty")
-DISJOINT = ox.NamedNode(OWL + "disjointWith")
-SYMMETRIC, TRANSITIVE = ox.NamedNode(OWL + "SymmetricProperty"), ox.NamedNode(OWL + "TransitiveProperty")
+EQ_CLASS, EQ_PROP = owl("equivalentClass"), owl("equivalentProperty")
+INVERSE = owl("inverseOf")
+CHAIN = owl("propertyChainAxiom")
+HAS_VALUE, ON_PROP = owl("hasValue"), owl("onProperty")
+ONE_OF = owl("oneOf")
+FUNCTIONAL = owl("FunctionalProperty")
+DISJOINT = owl("disjointWith")
+SYMMETRIC, TRANSITIVE = owl("SymmetricProperty"), owl("TransitiveProperty")
 
 #: OWL vocabulary whose semantics this engine does not implement. A TBox using them is refused.
 UNSUPPORTED = frozenset(

@@ -22,7 +22,18 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from ..core.terms import best_label
-from ..core.vocab import DCTERMS_SOURCE, EMS, OWL, RDF_TYPE, RDFS_LABEL, RDFS_SUBCLASS_OF, SKOS_ALT_LABEL, SKOS_DEFINITION, XSD
+from ..core.vocab import (
+    DCTERMS_SOURCE,
+    EMS,
+    OWL,
+    RDF_TYPE,
+    RDFS_LABEL,
+    RDFS_SUBCLASS_OF,
+    SKOS_ALT_LABEL,
+    SKOS_DEFINITION,
+    XSD,
+    ems,
+)
 from ..errors import NotFoundError
 from ..graph.store import INFERRED_GRAPH, KnowledgeGraph
 from .formats import compact
@@ -33,10 +44,10 @@ SUBCLASS = RDFS_SUBCLASS_OF
 ALT_LABEL = SKOS_ALT_LABEL
 DEFINITION = SKOS_DEFINITION
 SOURCE = DCTERMS_SOURCE
-EVIDENCE = ox.NamedNode(EMS + "evidence")
+EVIDENCE = ems("evidence")
 _TARGETS = tuple(ox.NamedNode(EMS + p) for p in ("component", "outcome", "stage", "element", "initiative"))
-_QUALIFIERS = {ox.NamedNode(EMS + "supportLevel"): "level", ox.NamedNode(EMS + "basis"): "basis",
-               ox.NamedNode(EMS + "adoptionRole"): "role"}
+_QUALIFIERS = {ems("supportLevel"): "level", ems("basis"): "basis",
+               ems("adoptionRole"): "role"}
 _HIDDEN_TYPES = {OWL + "NamedIndividual", OWL + "Thing"}
 _DEFAULT = ox.DefaultGraph()
 

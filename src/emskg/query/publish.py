@@ -26,12 +26,12 @@ from ..core.vocab import (
     EMS,
     KB,
     LICENSE,
-    OWL,
     RDF_TYPE,
     RDFS_SEE_ALSO,
     RELEASES,
     VOID,
     XSD_INTEGER,
+    owl,
 )
 from ..errors import InputError
 from ..graph.store import INFERRED_GRAPH, KnowledgeGraph
@@ -88,7 +88,7 @@ def void_triples(kg: KnowledgeGraph, endpoint: str | None, version: str = __vers
             "Project Workgroup Final Report (WEF, AMSA, US EPA): the ontology, the knowledge base and every OWL 2 RL "
             "inference.", language="en")),
         (ds, dc("license"), ox.NamedNode(LICENSE)), (ds, dc("publisher"), ox.Literal("emskg project")),
-        (ds, ox.NamedNode(OWL + "versionInfo"), ox.Literal(version)), (ds, d("version"), ox.Literal(version)),
+        (ds, owl("versionInfo"), ox.Literal(version)), (ds, d("version"), ox.Literal(version)),
         (ds, v("vocabulary"), ox.NamedNode(EMS)), (ds, v("uriSpace"), ox.Literal(KB)),
         (ds, v("exampleResource"), ox.NamedNode(KB + "QualServe")),
         (ds, v("triples"), _n(_count(store, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"))),
