@@ -54,6 +54,10 @@ def data_copy(tmp_path: Path) -> Iterator[Path]:
 # --- emskg serve: one real server per test session (tests/server/) -----------------------------------------
 
 SERVER_TOKEN = "test-validate-token"
+#: Test clients drop an idle kept-alive connection after 2 s, well before the server's keep-alive
+#: timeout (15 s): httpx's default (5 s) once equalled the server's, and a request sent just as the
+#: server closed the connection was lost ("Server disconnected without sending a response", CI stop 16).
+CLIENT_LIMITS = httpx.Limits(keepalive_expiry=2.0)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def http(server: LiveServer) -> Iterator[httpx.Client]:
     """An HTTP client bound to the live server."""
-    with httpx.Client(base_url=server.base, timeout=30) as client:
+    with httpx.Client(base_url=server.base, timeout=30, limits=CLIENT_LIMITS) as client:
         yield client
 
 

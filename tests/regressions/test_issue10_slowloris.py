@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from conftest import CLIENT_LIMITS
 from security.live import HALF_HEADER, NO_CACHE, SecServer, open_sockets
 
 
@@ -18,7 +19,7 @@ def test_half_headers_do_not_lock_out_other_clients(sec_server: SecServer) -> No
     with open_sockets(sec_server.port, 300, HALF_HEADER) as socks:
         assert len(socks) >= 250
         statuses = []
-        with httpx.Client(base_url=sec_server.base, timeout=5) as c:
+        with httpx.Client(base_url=sec_server.base, timeout=5, limits=CLIENT_LIMITS) as c:
             for _ in range(10):
                 try:
                     statuses.append(c.get("/health", headers=NO_CACHE).status_code)

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import CLIENT_LIMITS
 from security.live import (
     LEDGER,
     CountingListener,
@@ -37,7 +38,7 @@ def sec_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecServer]:
 
 @pytest.fixture(scope="session")
 def client(sec_server: SecServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sec_server.base, timeout=30) as c:
+    with httpx.Client(base_url=sec_server.base, timeout=30, limits=CLIENT_LIMITS) as c:
         yield c
 
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
+from conftest import CLIENT_LIMITS
 from security.live import EXAMPLE_JSONLD, EXAMPLE_TTL, NO_CACHE, ROOT, TOKEN, CountingListener, SecServer
 
 # --- schemathesis --------------------------------------------------------------------------------------
@@ -86,7 +87,7 @@ def fuzz_listener() -> Iterator[CountingListener]:
 
 @pytest.fixture(scope="module")
 def fuzz_client(sec_server: SecServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sec_server.base, timeout=20) as c:
+    with httpx.Client(base_url=sec_server.base, timeout=20, limits=CLIENT_LIMITS) as c:
         yield c
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from conftest import CLIENT_LIMITS
 from security.live import HALF_HEADER, NO_CACHE, SecServer, closed_by_server, connect, open_sockets
 
 SLOW_SOCKETS = 300
@@ -25,7 +26,7 @@ def test_slow_headers_are_cut_off_and_others_are_served(sec_server: SecServer) -
     with open_sockets(sec_server.port, SLOW_SOCKETS, HALF_HEADER) as socks:
         assert len(socks) >= 250, f"only {len(socks)} connections opened"
         statuses = []
-        with httpx.Client(base_url=sec_server.base, timeout=5) as c:
+        with httpx.Client(base_url=sec_server.base, timeout=5, limits=CLIENT_LIMITS) as c:
             for _ in range(10):
                 try:
                     statuses.append(c.get("/health", headers=NO_CACHE).status_code)
@@ -78,7 +79,7 @@ def test_many_idle_connections_do_not_lock_out_clients(sec_server: SecServer) ->
     and every idle connection closed by the server within 10 s."""
     with open_sockets(sec_server.port, SLOW_SOCKETS, b"") as socks:
         statuses = []
-        with httpx.Client(base_url=sec_server.base, timeout=5) as c:
+        with httpx.Client(base_url=sec_server.base, timeout=5, limits=CLIENT_LIMITS) as c:
             for _ in range(10):
                 try:
                     statuses.append(c.get("/health", headers=NO_CACHE).status_code)

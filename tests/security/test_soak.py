@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from conftest import CLIENT_LIMITS
 from security.live import EXAMPLE_TTL, LEDGER, NO_CACHE, TOKEN, SecServer, tree_rss
 
 REQUESTS = 2000
@@ -65,7 +66,7 @@ def _run(server: SecServer, n: int, deadline: float) -> tuple[Counter[int | str]
         if time.monotonic() > deadline:
             return
         if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=server.base, timeout=20)
+            local.client = httpx.Client(base_url=server.base, timeout=20, limits=CLIENT_LIMITS)
             with lock:
                 clients.append(local.client)
         kind, call = MIX[i % len(MIX)]

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import LiveServer
+from conftest import CLIENT_LIMITS, LiveServer
 
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # ~2.8e11 rows
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -204,7 +204,7 @@ def test_runaway_query_times_out_and_its_cpu_is_freed(http: httpx.Client, server
 
 
 def test_server_keeps_answering_while_queries_run_away(http: httpx.Client, server: LiveServer) -> None:
-    with ThreadPoolExecutor(2) as ex, httpx.Client(base_url=server.base, timeout=30) as other:
+    with ThreadPoolExecutor(2) as ex, httpx.Client(base_url=server.base, timeout=30, limits=CLIENT_LIMITS) as other:
         slow = [ex.submit(other.get, "/sparql", params={"query": CROSS_JOIN}) for _ in range(2)]
         time.sleep(0.3)
         assert http.get("/health").status_code == 200

@@ -29,7 +29,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # One uvicorn process; parallelism comes from the query worker pool, not from uvicorn workers. The
     # connection layer (timeouts, header bounds, request and connection caps) is emskg's protocol class.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
-                server_header=False, timeout_keep_alive=5, http=guarded_protocol(settings),
+                server_header=False, timeout_keep_alive=max(1, round(settings.keepalive_timeout)),
+                http=guarded_protocol(settings),
                 proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips)
     return 0
 

@@ -30,6 +30,7 @@ ENV_VARS: dict[str, str] = {
     "EMSKG_RESPONSE_CACHE_MB": "response_cache_mb",
     "EMSKG_HEADER_TIMEOUT": "header_timeout",
     "EMSKG_IDLE_TIMEOUT": "idle_timeout",
+    "EMSKG_KEEPALIVE_TIMEOUT": "keepalive_timeout",
     "EMSKG_MAX_URL": "max_url_bytes",
     "EMSKG_MAX_HEADER_BYTES": "max_header_bytes",
     "EMSKG_MAX_HEADERS": "max_headers",
@@ -72,6 +73,10 @@ class Settings:
     header_timeout: float = 10.0
     #: Seconds without a byte while a request body is expected before the connection is closed.
     idle_timeout: float = 5.0
+    #: Seconds an idle kept-alive connection stays open between requests. A client must stop reusing
+    #: a connection before this (HTTP clients default to 5 s too: equal values race, and the request
+    #: sent as the server closes is lost with "server disconnected").
+    keepalive_timeout: float = 15.0
     #: Longest request target (path and query string) in bytes: 414 beyond (long queries go by POST).
     max_url_bytes: int = 16_384
     #: Largest header block in bytes, and most header fields: 431 beyond.
@@ -90,8 +95,8 @@ class Settings:
             raise ValueError("response_cache_mb must not be negative")
         if self.max_rows < 1 or self.max_body_bytes < 1:
             raise ValueError("max_rows and max_body_bytes must be positive")
-        if self.header_timeout <= 0 or self.idle_timeout <= 0:
-            raise ValueError("header_timeout and idle_timeout must be positive")
+        if self.header_timeout <= 0 or self.idle_timeout <= 0 or self.keepalive_timeout <= 0:
+            raise ValueError("header_timeout, idle_timeout and keepalive_timeout must be positive")
         if min(self.max_url_bytes, self.max_header_bytes, self.max_headers, self.max_connections, self.max_inflight) < 1:
             raise ValueError("request and connection limits must be positive")
 
