@@ -1,0 +1,72 @@
+"""The one interface every store backend implements: what ``load``, ``register``, the named and
+sector queries and ``serve`` need from a triple store, and nothing more.
+
+Backends (:mod:`emskg.stores.embedded` for ``memory`` and ``oxigraph:PATH``,
+:mod:`emskg.stores.remote` for ``sparql:URL``) return pyoxigraph result objects from
+:meth:`Store.query`, so result formatting, row caps and the query layer are the same code for every
+store (a remote store's SPARQL JSON/XML answer is parsed with ``pyoxigraph.parse_query_results``).
+
+Graph layout (the same on every store; docs/stores.md):
+
+* the knowledge graph in the same named graphs as the embedded store: one per source file
+  (``https://w3id.org/emskg/graph/<file>``) plus ``https://w3id.org/emskg/graph/inferred``; on the
+  embedded backends the default graph also holds their union (the KB closure), as it always did;
+  on a ``sparql:`` store the closure is the merge of those graphs, passed as ``default-graph-uri``
+  (:meth:`Store.kb_query`), because engines disagree on what the default graph is (Virtuoso: the
+  union of all graphs);
+* the load record in ``https://w3id.org/emskg/graph/load`` (the digest of the loaded build);
+* each registration in its own graph ``https://w3id.org/emskg/registration/<id>``: the declaration,
+  its inferences, its ``sh:ValidationReport`` and the registration record — a registration is one
+  atomic write, so a killed ``register`` leaves each declaration whole or absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal, Protocol, runtime_checkable
+
+import pyoxigraph as ox
+
+__all__ = ["Store", "QueryAnswer", "StoreKind"]
+
+StoreKind = Literal["memory", "oxigraph", "sparql"]
+#: What :meth:`Store.query` returns: pyoxigraph's own result types (CONSTRUCT may be any triple iterator).
+QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterable[ox.Triple]
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A SPARQL 1.1 dataset emskg reads and writes. Every method raises
+    :class:`emskg.errors.StoreUnavailableError` when the store cannot be reached (one line, no
+    credentials in it) and :class:`emskg.errors.QueryError` when the engine refuses a query."""
+
+    kind: StoreKind
+    #: How the store is named in messages and logs: ``memory``, ``oxigraph:PATH``, ``sparql:URL``
+    #: — never a credential.
+    label: str
+
+    def query(self, text: str, *, default_graphs: Sequence[str] | None = None,
+              named_graphs: Sequence[str] | None = None, timeout: float | None = None) -> QueryAnswer:
+        """Run a read-only query as it is (the caller has guarded it), over the store's own dataset
+        or the one the graph lists name (SPARQL protocol ``default-graph-uri`` / ``named-graph-uri``)."""
+        ...
+
+    def kb_query(self, text: str, *, timeout: float | None = None) -> QueryAnswer:
+        """Run a query whose default graph must be the knowledge-graph closure (the KB named queries)."""
+        ...
+
+    def insert_quads(self, quads: Sequence[ox.Quad]) -> None:
+        """Add quads in one atomic write (all or none), using the engine's fast path."""
+        ...
+
+    def replace_graphs(self, graphs: dict[str, Sequence[ox.Triple]]) -> None:
+        """Make each named graph hold exactly the given triples (graph name -> triples)."""
+        ...
+
+    def drop_graphs(self, names: Iterable[str]) -> None:
+        """Remove named graphs (absent ones are fine)."""
+        ...
+
+    def close(self) -> None:
+        """Release files, locks and connections."""
+        ...
