@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from engines import OxigraphServer
 
 from emskg.graph.store import KnowledgeGraph, load_graph
 from emskg.stores import Store, open_store
 from emskg.stores.embedded import MemoryStore
 from emskg.stores.load import load_kb
+from engines import OxigraphServer
 
 
 @pytest.fixture(scope="session")

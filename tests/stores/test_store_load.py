@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from engines import OxigraphServer
 
 from emskg.graph.store import KnowledgeGraph
 from emskg.stores import Store, open_store
 from emskg.stores.embedded import MemoryStore
 from emskg.stores.load import LOAD_GRAPH, kb_graph_names, load_kb, loaded_digest
+from engines import OxigraphServer
 
 
 def _graph_sizes(store: Store) -> dict[str, int]:
@@ -58,7 +58,8 @@ def test_a_new_digest_replaces_the_old_graphs(empty_store: Store, kg: KnowledgeG
                               ox.Quad(ox.NamedNode(LOAD_GRAPH), ox.NamedNode("https://w3id.org/emskg/ontology#buildDigest"),
                                       ox.Literal("0ld"), ox.NamedNode(LOAD_GRAPH))])
     registration = "https://w3id.org/emskg/registration/0123456789abcdef"
-    empty_store.insert_quads([ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("kept"), ox.NamedNode(registration))])
+    empty_store.insert_quads([ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("kept"),
+                                      ox.NamedNode(registration))])
     result = load_kb(empty_store, kg)
     assert result.loaded and result.previous == "0ld"
     assert stale not in kb_graph_names(empty_store)

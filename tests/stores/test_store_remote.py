@@ -8,11 +8,11 @@ import sys
 
 import pyoxigraph as ox
 import pytest
-from engines import OxigraphServer
 
 from emskg.errors import QueryError, StoreUnavailableError
 from emskg.stores import Store, open_store
 from emskg.stores.remote import CHUNK_TRIPLES, RemoteStore
+from engines import OxigraphServer
 
 REG = "https://w3id.org/emskg/registration/"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
