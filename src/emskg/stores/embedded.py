@@ -33,8 +33,9 @@ from ..core.paths import cache_dir
 from ..errors import QueryError, StoreBusyError, StoreUnavailableError
 from ..graph.store import GRAPH_BASE, INFERRED_GRAPH, KnowledgeGraph, load_graph
 from .base import QueryAnswer, StoreKind
+from .spec import StoreSpec
 
-__all__ = ["EmbeddedStore", "MemoryStore", "OxigraphStore", "GENERATION_FILE"]
+__all__ = ["EmbeddedStore", "MemoryStore", "OxigraphStore", "GENERATION_FILE", "generation_marker"]
 
 log = logging.getLogger("emskg.stores")
 
@@ -43,6 +44,15 @@ log = logging.getLogger("emskg.stores")
 GENERATION_FILE = "emskg-generation"
 #: How long a writer waits for another process's lock on an ``oxigraph:PATH`` store.
 BUSY_WAIT_SECONDS = 5.0
+
+
+def generation_marker(spec: StoreSpec) -> Path | None:
+    """The file whose content changes with every write to an embedded store (None: ``sparql:``)."""
+    if spec.kind == "memory":
+        return cache_dir() / "registry" / GENERATION_FILE
+    if spec.kind == "oxigraph" and spec.path is not None:
+        return spec.path / GENERATION_FILE
+    return None
 
 
 def _graphs(names: Sequence[str] | None) -> list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None:
