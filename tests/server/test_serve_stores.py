@@ -99,3 +99,24 @@ def test_the_cli_runs_on_the_store(engine: OxigraphServer) -> None:
                           "--store", engine.spec], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "Finding-1" in run.stdout
+
+
+def test_a_running_server_sees_new_registrations_in_an_oxigraph_folder(tmp_path: Path) -> None:
+    """Workers hold the folder read-only and reopen it when a writer bumps its generation; the
+    response cache is keyed on that generation, so the same GET is not answered from a stale entry."""
+    path = tmp_path / "db"
+    writer = open_store(f"oxigraph:{path}", env={})
+    load_kb(writer)
+    writer.close()
+    g = REG + "seen-live"
+    query = {"query": f"SELECT ?s WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"}
+    accept = {"Accept": "application/sparql-results+json"}
+    with live_server({"EMSKG_STORE": f"oxigraph:{path}", "EMSKG_WORKERS": "1"}, tmp_path / "serve.log") as live, \
+            httpx.Client(base_url=live.base, timeout=30, limits=CLIENT_LIMITS) as c:
+        assert c.get("/queries/key-findings").status_code == 200
+        assert c.get("/sparql", params=query, headers=accept).json()["results"]["bindings"] == []
+        writer = open_store(f"oxigraph:{path}", env={})  # another process would do the same: emskg register
+        writer.insert_quads([ox.Quad(ox.NamedNode("urn:new"), ox.NamedNode("urn:p"), ox.Literal("x"), ox.NamedNode(g))])
+        writer.close()
+        rows = c.get("/sparql", params=query, headers=accept).json()["results"]["bindings"]
+        assert [b["s"]["value"] for b in rows] == ["urn:new"]
