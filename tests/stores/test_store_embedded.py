@@ -123,3 +123,12 @@ def test_a_killed_writer_leaves_every_batch_whole_or_absent(tmp_path: Path) -> N
     assert len(counts) >= done >= 20
     assert set(counts.values()) == {500}, {g: n for g, n in counts.items() if n != 500}
     store.close()
+
+
+def test_kb_queries_on_an_unloaded_oxigraph_store_say_so(tmp_path: Path) -> None:
+    from emskg.query.named import TermResolver, run_named_query
+
+    store = open_store(f"oxigraph:{tmp_path / 'db'}", env={})
+    with pytest.raises(StoreUnavailableError, match=r"holds no knowledge graph \(load it with: emskg load --store"):
+        run_named_query(store, "key-findings", resolver=TermResolver(load_graph().store))
+    store.close()

@@ -105,7 +105,15 @@ class EmbeddedStore:
 
     def kb_query(self, text: str, *, timeout: float | None = None) -> QueryAnswer:
         """The default graph of an embedded store is the knowledge-graph closure."""
+        self.require_kb()
         return self.query(text, timeout=timeout)
+
+    def require_kb(self) -> None:
+        """Raise :class:`StoreUnavailableError` when ``emskg load`` has not filled the store: a KB
+        query would answer nothing, silently."""
+        if not self.has_kb():
+            raise StoreUnavailableError(f"store {self.label} holds no knowledge graph "
+                                        f"(load it with: emskg load --store {self.label})")
 
     def has_kb(self) -> bool:
         """Whether the knowledge graph is in the store (``emskg load`` has run)."""
