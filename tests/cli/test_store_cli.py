@@ -71,3 +71,9 @@ def test_load_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
         os.close(primary)
     assert proc.returncode == 0
     assert b"loading oxigraph:" in drawn and b"[##############################]" in drawn
+
+
+def test_serve_refuses_a_folder_that_is_no_store(run_cli: Run, tmp_path: Path) -> None:
+    r = run_cli("serve", "--store", f"oxigraph:{tmp_path / 'nothing'}", timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.startswith("emskg: store oxigraph:") and "no Oxigraph store in that folder" in r.stderr
