@@ -144,3 +144,12 @@ def test_a_running_memory_server_sees_new_registrations(tmp_path: Path) -> None:
         writer.insert_quads([ox.Quad(ox.NamedNode("urn:new"), ox.NamedNode("urn:p"), ox.Literal("x"), ox.NamedNode(g))])
         rows = c.get("/sparql", params=query, headers=accept).json()["results"]["bindings"]
         assert [b["s"]["value"] for b in rows] == ["urn:new"]
+
+
+def test_an_unloaded_oxigraph_folder_is_503_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    open_store(f"oxigraph:{path}", env={}).close()  # a store, but `emskg load` never ran
+    with live_server({"EMSKG_STORE": f"oxigraph:{path}", "EMSKG_WORKERS": "1"}, tmp_path / "serve.log") as live:
+        r = httpx.get(live.base + "/queries/key-findings", timeout=30)
+        assert r.status_code == 503
+        assert "holds no knowledge graph (load it with: emskg load --store oxigraph:" in r.json()["error"]
