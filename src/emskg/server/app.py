@@ -82,8 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await run_in_threadpool(st.pool.close)
-            if st.remote is not None:
-                st.remote.close()
+            await st.aclose()
 
     app = FastAPI(title="emskg", version=__version__, description=_DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
