@@ -7,13 +7,20 @@ A named query is a SPARQL file whose leading comment block documents it::
     # param: component ems:Component = Check -- the plan/do/check/act component
     # param: outcome ems:ManagementOutcome = Financials -- a management outcome
     # param: initiative ems:ManagementInitiative+ -- one or more initiatives
+    # dataset: registry
 
-A parameter's type is a class (the value must name an instance of it), ``literal``, or an XSD
-datatype. People pass what they know — a label ("Financials"), an alternative label ("GASB-34"), a
+A parameter's type is a class (the value must name an instance of it), ``literal``, an XSD
+datatype, or ``iri`` (any IRI: a CURIE — ``emsh:`` shapes included — a full IRI, or the label of a
+term of the graph). People pass what they know — a label ("Financials"), an alternative label ("GASB-34"), a
 local name ("QualServe"), a CURIE ("kb:QualServe") or a full IRI — and it is resolved against the
 graph, restricted to the class. A single-valued parameter is bound with SPARQL substitution (an
 absent optional one stays unbound: "any"). A ``+`` parameter takes a comma-separated list and fills
 the query's ``VALUES ?name {}`` slot.
+
+``# dataset: registry`` marks a sector query: it reads the registered declarations' named graphs
+(``GRAPH ?reg { … }``) and so runs through :meth:`Store.query` on the store's whole dataset; every
+other named query reads the knowledge-graph closure and runs through :meth:`Store.kb_query`
+(:func:`run_named_query` routes them).
 """
 
 from __future__ import annotations
@@ -25,18 +32,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from ..core.paths import data_paths
 from ..core.terms import curie
-from ..core.vocab import PREFIXES, RDF_TYPE, RDFS_LABEL, SKOS_ALT_LABEL, xsd
+from ..core.vocab import EMSH, PREFIXES, RDF_TYPE, RDFS_LABEL, SKOS_ALT_LABEL, xsd
 from ..errors import ParameterError, QueryError, UnknownQueryError
-from .sparql import QueryResult, run_sparql
+from .sparql import QueryResult, run_on_store, run_sparql
+
+if TYPE_CHECKING:
+    from ..stores.base import Store
 
 __all__ = ["Param", "NamedQuery", "list_queries", "get_query", "lookup", "run_named_query", "TermResolver", "load_queries"]
 
-_HEADER = re.compile(r"^#\s*(title|description|param|example)\s*:\s*(.*)$", re.I)
+_HEADER = re.compile(r"^#\s*(title|description|param|example|dataset)\s*:\s*(.*)$", re.I)
+#: The datasets a named query can read: the knowledge-graph closure, or the registry (sector queries).
+DATASETS = ("kb", "registry")
+#: CURIE prefixes a parameter value may use: the query prefixes and the shapes' (rules of sector queries).
+_PARAM_PREFIXES = {**PREFIXES, "emsh": EMSH}
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\S+?)(?P<many>\+)?"
     r"(?:\s*=\s*(?P<default>[^-]+?|\S.*?))?\s*(?:--\s*(?P<doc>.*))?$"
@@ -51,14 +66,14 @@ class Param:
     """One documented parameter of a named query."""
 
     name: str
-    type: str  # a CURIE of a class, "literal", or an xsd: datatype
+    type: str  # a CURIE of a class, "literal", "iri", or an xsd: datatype
     default: str | None = None
     description: str = ""
     many: bool = False
 
     @property
     def is_class(self) -> bool:
-        return self.type != "literal" and not self.type.startswith("xsd:")
+        return self.type not in ("literal", "iri") and not self.type.startswith("xsd:")
 
     def to_json(self) -> dict[str, object]:
         return {"name": self.name, "type": self.type, "default": self.default, "description": self.description,
@@ -76,13 +91,15 @@ class NamedQuery:
     text: str
     path: Path
     examples: tuple[str, ...] = field(default=())
+    #: "kb" (the knowledge-graph closure) or "registry" (registered declarations: sector queries)
+    dataset: str = "kb"
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
     def to_json(self) -> dict[str, object]:
         return {"name": self.name, "title": self.title, "description": self.description,
-                "parameters": [p.to_json() for p in self.params]}
+                "parameters": [p.to_json() for p in self.params], "dataset": self.dataset}
 
 
 def _parse(path: Path, name: str) -> NamedQuery:
@@ -109,8 +126,11 @@ def _parse(path: Path, name: str) -> NamedQuery:
         if p.many and f"VALUES ?{p.name} {{}}" not in text:
             raise QueryError(f"{path}: list parameter {p.name!r} needs a 'VALUES ?{p.name} {{}}' slot")
     title = (fields.get("title") or [name])[0]
+    dataset = (fields.get("dataset") or ["kb"])[0].lower()
+    if dataset not in DATASETS:
+        raise QueryError(f"{path}: '# dataset:' takes one of {', '.join(DATASETS)}, not {dataset!r}")
     return NamedQuery(name, title, " ".join(fields.get("description", [])), tuple(params), text, path,
-                      tuple(fields.get("example", [])))
+                      tuple(fields.get("example", [])), dataset)
 
 
 def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
@@ -204,8 +224,8 @@ class TermResolver:
         if re.match(r"^(https?|urn|file):", v):
             return _iri(v, value)
         prefix, sep, local = v.partition(":")
-        if sep and prefix in PREFIXES and " " not in local:
-            return _iri(PREFIXES[prefix] + local, value)
+        if sep and prefix in _PARAM_PREFIXES and " " not in local:
+            return _iri(_PARAM_PREFIXES[prefix] + local, value)
         return None
 
     def is_a(self, term: ox.NamedNode, cls: ox.NamedNode) -> bool:
@@ -279,7 +299,9 @@ def bind_params(
         cls = resolver.expand(p.type) if p.is_class else None
         values = [v.strip() for v in raw.split(",") if v.strip()] if p.many else [raw]
         terms: list[ox.NamedNode | ox.Literal] = [
-            resolver.resolve(v, cls, what) if p.is_class else _literal(v, p.type) for v in values
+            resolver.resolve(v, cls, what) if p.is_class
+            else (resolver.expand(v) or resolver.resolve(v, None, what)) if p.type == "iri"
+            else _literal(v, p.type) for v in values
         ]
         if p.many:
             text = text.replace(f"VALUES ?{p.name} {{}}", f"VALUES ?{p.name} {{ {' '.join(str(t) for t in terms)} }}", 1)
@@ -288,11 +310,25 @@ def bind_params(
     return text, subs
 
 
-def run_named_query(store: ox.Store, name: str, params: Mapping[str, str] | None = None, *,
-                    resolver: TermResolver | None = None, max_rows: int | None = None) -> QueryResult:
+def run_named_query(store: ox.Store | Store, name: str, params: Mapping[str, str] | None = None, *,
+                    resolver: TermResolver | None = None, max_rows: int | None = None,
+                    timeout: float | None = None) -> QueryResult:
     """Run a named query with parameters given as people type them.
 
-    Raises ``UnknownQueryError``, ``ParameterError``, or ``QueryError`` when the query fails."""
+    ``store`` is a pyoxigraph store holding the knowledge graph (and, maybe, registrations), or a
+    :class:`~emskg.stores.base.Store`: then a ``# dataset: registry`` query runs through
+    ``store.query`` and any other through ``store.kb_query``, and parameters are resolved against
+    the local build of the knowledge graph (the same graph ``emskg load`` wrote) unless ``resolver``
+    is given. Raises ``UnknownQueryError``, ``ParameterError``, ``QueryError`` when the query fails,
+    and ``StoreUnavailableError`` when the store cannot be reached."""
     query = get_query(name)
-    text, subs = bind_params(query, params or {}, resolver or TermResolver(store))
-    return run_sparql(store, text, substitutions=subs, max_rows=max_rows, trusted=True)
+    if isinstance(store, ox.Store):
+        text, subs = bind_params(query, params or {}, resolver or TermResolver(store))
+        return run_sparql(store, text, substitutions=subs, max_rows=max_rows, trusted=True)
+    if resolver is None:
+        from ..graph.store import load_graph
+
+        resolver = TermResolver(load_graph(read_only=True).store)
+    text, subs = bind_params(query, params or {}, resolver)
+    return run_on_store(store, text, kb=query.dataset != "registry", substitutions=subs, max_rows=max_rows,
+                        trusted=True, timeout=timeout)

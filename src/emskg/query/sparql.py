@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from typing import Literal as TLiteral
 
 import pyoxigraph as ox
@@ -24,7 +25,10 @@ from ..core.vocab import PREFIXES
 from ..errors import QueryError
 from .guard import check, engine_refusal
 
-__all__ = ["QueryResult", "guard", "result_kind", "run_sparql"]
+if TYPE_CHECKING:
+    from ..stores.base import Store
+
+__all__ = ["QueryResult", "guard", "result_kind", "run_sparql", "run_on_store"]
 
 def guard(query: str, *, trusted: bool = False) -> None:
     """Refuse SERVICE and SPARQL Update, bound length and nesting: see :mod:`emskg.query.guard`.
@@ -106,6 +110,32 @@ def run_sparql(
         raise QueryError(f"SPARQL syntax error: {_relocate(_first_line(exc), len(prologue))}") from None
     except (OSError, ValueError, RuntimeError) as exc:
         raise engine_refusal(exc) or QueryError(f"query failed: {_first_line(exc)}") from None
+    return _materialise(result, max_rows)
+
+
+def run_on_store(store: Store, query: str, *, kb: bool, substitutions: Mapping[str, ResultTerm] | None = None,
+                 max_rows: int | None = None, trusted: bool = False, timeout: float | None = None) -> QueryResult:
+    """Run a read-only query on a :class:`~emskg.stores.base.Store` (any backend), the emskg prefixes
+    predeclared: ``kb=True`` over the knowledge-graph closure (``store.kb_query``), else over the
+    store's whole dataset (``store.query``: the registry's named graphs). Guarded and bound as
+    :func:`run_sparql`. Raises ``ForbiddenQueryError``, ``QueryError``, or the store's
+    ``StoreUnavailableError``."""
+    guard(query, trusted=trusted)
+    if substitutions:
+        query = bind_values(query, substitutions)
+    text = _prologue(tuple(PREFIXES.items())) + query
+    try:
+        result = store.kb_query(text, timeout=timeout) if kb else store.query(text, timeout=timeout)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {_relocate(_first_line(exc), len(text) - len(query))}") from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise engine_refusal(exc) or QueryError(f"query failed: {_first_line(exc)}") from None
+    return _materialise(result, max_rows)
+
+
+def _materialise(result: Any, max_rows: int | None) -> QueryResult:
+    """A query answer (pyoxigraph's solutions, boolean or triples) as a :class:`QueryResult`;
+    ``max_rows`` bounds it. Raises ``QueryError`` for an error the engine reports while iterating."""
     try:
         if isinstance(result, (bool, ox.QueryBoolean)):
             return QueryResult("ask", boolean=bool(result))
