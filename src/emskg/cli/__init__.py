@@ -19,7 +19,7 @@ from .._version import __version__
 from ..core.rdfio import GRAPH_FORMATS
 from ..errors import EXIT_USAGE, EmskgError, InputError
 from ..query.formats import FORMATS as RESULT_FORMATS
-from . import declare, serve, stores, validate
+from . import declare, register, serve, stores, validate
 from ._output import write_output
 
 __all__ = ["main", "build_parser"]
@@ -256,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.register(sub)
     declare.register(sub)
     stores.register(sub)
+    register.register(sub)
     serve.register(sub)
     return p
 
