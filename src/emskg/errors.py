@@ -16,6 +16,8 @@ __all__ = [
     "ForbiddenQueryError",
     "BuildError",
     "NotFoundError",
+    "StoreUnavailableError",
+    "StoreBusyError",
 ]
 
 #: Exit code for usage and input errors (missing file, bad Turtle, unknown query ...).
@@ -70,3 +72,13 @@ class ParameterError(QueryError):
 
 class BuildError(EmskgError):
     """The ontology or knowledge base cannot be built (a source file is broken)."""
+
+
+class StoreUnavailableError(EmskgError):
+    """The triple store cannot be reached, refused the credentials, or failed (HTTP 5xx). The message
+    is one line naming the store by its redacted label, never a credential; the server answers 503."""
+
+
+class StoreBusyError(StoreUnavailableError):
+    """An on-disk store is held by another writer (``oxigraph:PATH`` takes one writer at a time); the
+    message says which store and to try again."""

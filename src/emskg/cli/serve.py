@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InputError
+from .stores import add_store_argument
 
 __all__ = ["register", "cmd_serve"]
 
@@ -23,7 +24,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env(host=args.host, port=args.port, workers=args.workers,
                                      query_timeout=args.timeout, max_rows=args.max_rows,
-                                     cors_origins=args.cors)
+                                     cors_origins=args.cors, store=args.store)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     # One uvicorn process; parallelism comes from the query worker pool, not from uvicorn workers. The
@@ -49,4 +50,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* from --forwarded-allow-ips")
     s.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    add_store_argument(s)
     s.set_defaults(func=cmd_serve)

@@ -90,7 +90,7 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="emskg-parent-watch", daemon=True).start()
 
 
-def _worker_main(conn: Connection, memory_mb: int, warm: bool) -> None:
+def _worker_main(conn: Connection, memory_mb: int, warm: bool, store: str | None = None) -> None:
     """Entry point of a worker process: load the graph, then answer jobs until told to stop."""
     _exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group; the server stops us
@@ -103,7 +103,7 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool) -> None:
     from . import jobs
 
     try:
-        ctx = jobs.Context.load(warm=warm)
+        ctx = jobs.Context.load(warm=warm, store=store)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
         conn.send(("failed", sanitize(str(exc))))
         return
@@ -147,13 +147,16 @@ class WorkerPool:
     """``size`` worker processes; :meth:`run` executes one job on an idle one, under a deadline."""
 
     def __init__(self, size: int, *, timeout: float, acquire_timeout: float | None = None,
-                 memory_mb: int = 0, warm: bool = True, startup_timeout: float = 120.0) -> None:
+                 memory_mb: int = 0, warm: bool = True, startup_timeout: float = 120.0,
+                 store: str | None = None) -> None:
         self.size = size
         self.timeout = timeout
         self.acquire_timeout = timeout if acquire_timeout is None else acquire_timeout
         self.memory_mb = memory_mb
         self.warm = warm
         self.startup_timeout = startup_timeout
+        #: The ``--store`` text each worker opens (credentials come from the inherited environment).
+        self.store = store
         self.restarts = 0
         self._ctx = mp.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -184,7 +187,7 @@ class WorkerPool:
 
     def _launch(self) -> tuple[mp.process.BaseProcess, Connection]:
         parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.warm),
+        proc = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.warm, self.store),
                                  name="emskg-worker", daemon=True)
         proc.start()
         child.close()
