@@ -101,11 +101,12 @@ SQL_QUERY_TIMEOUT  = 0
 SQL_TXN_TIMEOUT    = 0
 
 [SPARQL]
-ResultSetMaxRows           = 0
-MaxQueryCostEstimationTime = 0
-MaxQueryExecutionTime      = 0
-MaxSortedTopRows           = 100000
+{sparql}
 """
+#: The [SPARQL] section; :class:`VirtuosoServer` ``sparql_settings`` overrides single keys (quirk tests
+#: start a second engine configured as a production server often is).
+SPARQL_SETTINGS = {"ResultSetMaxRows": "0", "MaxQueryCostEstimationTime": "0", "MaxQueryExecutionTime": "0",
+                   "MaxSortedTopRows": "100000"}
 
 
 def free_port() -> int:
@@ -134,6 +135,7 @@ class VirtuosoServer:
     password: str = field(default_factory=lambda: secrets.token_hex(12))
     dba_password: str = "dba"
     user: str = USER
+    sparql_settings: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
     # --- endpoints -----------------------------------------------------------------------------------
@@ -180,7 +182,8 @@ class VirtuosoServer:
         for sub in ("www", "vad", "load"):
             (self.folder / sub).mkdir(parents=True, exist_ok=True)
         ini = self.folder / "virtuoso.ini"
-        ini.write_text(_INI.format(d=self.folder, sql_port=self.sql_port, http_port=self.http_port))
+        sparql = "\n".join(f"{k} = {v}" for k, v in {**SPARQL_SETTINGS, **self.sparql_settings}.items())
+        ini.write_text(_INI.format(d=self.folder, sql_port=self.sql_port, http_port=self.http_port, sparql=sparql))
         return ini
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
@@ -280,10 +283,12 @@ class VirtuosoServer:
             raise RuntimeError(f"bulk load failed: {errors.strip()[-2000:]}")
 
 
-def start_virtuoso(folder: Path | None = None) -> VirtuosoServer:
-    """Start a fresh Virtuoso in ``folder`` (a new temporary folder by default) with the emskg user set up."""
+def start_virtuoso(folder: Path | None = None, sparql_settings: dict[str, str] | None = None) -> VirtuosoServer:
+    """Start a fresh Virtuoso in ``folder`` (a new temporary folder by default) with the emskg user set
+    up; ``sparql_settings`` overrides keys of the ini file's [SPARQL] section."""
     folder = folder or Path(tempfile.mkdtemp(prefix="emskg-virtuoso-"))
-    server = VirtuosoServer(folder=folder, sql_port=free_port(), http_port=free_port())
+    server = VirtuosoServer(folder=folder, sql_port=free_port(), http_port=free_port(),
+                            sparql_settings=dict(sparql_settings or {}))
     server.start()
     try:
         server.setup_user()
