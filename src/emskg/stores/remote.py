@@ -310,15 +310,23 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[i:i + size]
 
 
+#: Triples per ``GRAPH <g> { … }`` block of one update: Virtuoso's SPARQL parser runs out of stack
+#: ("SP030 … memory exhausted") past ~4,990 triples in one block, whatever the request size; several
+#: blocks naming the same graph are fine (docs/stores.md "Virtuoso").
+BLOCK_TRIPLES = 1_000
+
+
 def _insert_data(quads: Sequence[ox.Quad]) -> str:
-    """``INSERT DATA`` for quads, grouped by graph. A blank node label names one node within the
-    request only (SPARQL Update), so quads sharing a blank node must travel together."""
+    """``INSERT DATA`` for quads, grouped by graph in blocks of :data:`BLOCK_TRIPLES`. A blank node
+    label names one node within the request only (SPARQL Update), so quads sharing a blank node must
+    travel together."""
     by_graph: dict[str, list[str]] = defaultdict(list)
     for q in quads:
         graph = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
         by_graph[graph].append(f"{q.subject} {q.predicate} {q.object} .")
     parts = []
     for graph, lines in by_graph.items():
-        body = "\n".join(lines)
-        parts.append(f"GRAPH <{graph}> {{\n{body}\n}}" if graph else body)
+        for i in range(0, len(lines), BLOCK_TRIPLES):
+            body = "\n".join(lines[i:i + BLOCK_TRIPLES])
+            parts.append(f"GRAPH <{graph}> {{\n{body}\n}}" if graph else body)
     return "INSERT DATA {\n" + "\n".join(parts) + "\n}"
