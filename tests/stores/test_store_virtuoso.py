@@ -31,3 +31,17 @@ def test_insert_of_many_triples_into_one_graph(virtuoso: VirtuosoServer) -> None
     store.drop_graphs([g])
     assert _count(store, g) == 0
     store.close()
+
+
+def test_construct_answers_triples(virtuoso: VirtuosoServer) -> None:
+    """Virtuoso answers a CONSTRUCT with SPARQL JSON when JSON is acceptable: the adapter asks for RDF."""
+    store = _store(virtuoso)
+    g = REG + "virtuoso-construct"
+    store.insert_quads([ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("x", language="en"), ox.NamedNode(g))])
+    for text in (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}",
+                 f"# a comment\nBASE <urn:x>\nPREFIX ex: <urn:>\nconstruct {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"):
+        answer = store.query(text)
+        assert not isinstance(answer, ox.QuerySolutions)
+        assert list(answer) == [ox.Triple(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("x", language="en"))]
+    store.drop_graphs([g])
+    store.close()

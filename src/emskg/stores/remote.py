@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Sequence
@@ -40,6 +41,11 @@ log = logging.getLogger("emskg.stores")
 #: by the query form), with the other common forms as fallbacks.
 QUERY_ACCEPT = ("application/sparql-results+json, application/n-triples, "
                 "application/sparql-results+xml;q=0.8, text/turtle;q=0.7, text/plain;q=0.5")
+#: What a CONSTRUCT/DESCRIBE asks for: RDF only — Virtuoso answers a CONSTRUCT with SPARQL JSON
+#: (bindings of ?s ?p ?o) whenever JSON is acceptable, which would parse as a SELECT's rows.
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+#: The query form after the prologue (comments, BASE, PREFIX): CONSTRUCT and DESCRIBE answer triples.
+_GRAPH_FORM = re.compile(r"^(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s*[\w.-]*:\s*<[^>]*>)*(?:CONSTRUCT|DESCRIBE)\b", re.I)
 #: Triples per ``INSERT DATA`` request (keeps each request well under engines' body and SQL limits).
 CHUNK_TRIPLES = 5_000
 #: Seconds to connect, and to wait for an answer when the caller gives no timeout.
@@ -178,8 +184,9 @@ class RemoteStore:
         form += [("named-graph-uri", g) for g in named_graphs or ()]
         if timeout is not None and self.timeout_param == "timeout":
             form.append(("timeout", str(max(1, int(timeout * 1000)))))
+        accept = GRAPH_ACCEPT if _GRAPH_FORM.match(text) else QUERY_ACCEPT
         return {"url": self.query_url, "content": urlencode(form).encode(),
-                "headers": {"Accept": QUERY_ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
+                "headers": {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
                 "timeout": httpx.Timeout(timeout or DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT)}
 
     def check_response(self, response: httpx.Response, what: str = "query") -> RawAnswer:
