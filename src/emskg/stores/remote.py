@@ -95,6 +95,21 @@ def parse_answer(answer: RawAnswer) -> QueryAnswer:
     raise QueryError(f"the store answered with {media or 'no media type'!r}, not a SPARQL result format")
 
 
+def _refuse_partial(response: httpx.Response, label: str) -> None:
+    """Raise when a successful answer is incomplete. Virtuoso says so only in headers, with HTTP 200:
+    ``X-SQL-State: S1TAT`` when its ``timeout`` ("anytime query") stopped the query and it sent what it
+    had (aggregates over part of the data, or no row); ``X-SPARQL-MaxRows`` when its ResultSetMaxRows
+    cut the rows (docs/stores.md "Virtuoso")."""
+    state = response.headers.get("x-sql-state")
+    if state:
+        raise StoreUnavailableError(f"store {label} stopped the query at its timeout and sent a partial answer "
+                                    f"(SQL state {state[:20]}); emskg refuses partial answers")
+    cap = response.headers.get("x-sparql-maxrows")
+    if cap:
+        raise QueryError(f"store {label} cut the answer at {cap[:20]} rows (its own result-row limit, Virtuoso's "
+                         "ResultSetMaxRows); emskg refuses partial answers")
+
+
 def _first_line(exc: BaseException | str) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:300] if text else type(exc).__name__
@@ -196,6 +211,7 @@ class RemoteStore:
             self.timeout_param = "timeout"
         status = response.status_code
         if status < 300:
+            _refuse_partial(response, self.label)
             return RawAnswer(response.headers.get("content-type", ""), response.content)
         detail = _first_line(response.text) if response.content else response.reason_phrase
         if status in (401, 403):
