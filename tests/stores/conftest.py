@@ -11,6 +11,7 @@ from emskg.stores import Store, open_store
 from emskg.stores.embedded import MemoryStore
 from emskg.stores.load import load_kb
 from engines import OxigraphServer
+from engines_virtuoso import virtuoso  # noqa: F401  (the session's Virtuoso: tests/engines_virtuoso.py)
 
 
 @pytest.fixture(scope="session")

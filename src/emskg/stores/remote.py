@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Sequence
@@ -40,6 +41,11 @@ log = logging.getLogger("emskg.stores")
 #: by the query form), with the other common forms as fallbacks.
 QUERY_ACCEPT = ("application/sparql-results+json, application/n-triples, "
                 "application/sparql-results+xml;q=0.8, text/turtle;q=0.7, text/plain;q=0.5")
+#: What a CONSTRUCT/DESCRIBE asks for: RDF only — Virtuoso answers a CONSTRUCT with SPARQL JSON
+#: (bindings of ?s ?p ?o) whenever JSON is acceptable, which would parse as a SELECT's rows.
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+#: The query form after the prologue (comments, BASE, PREFIX): CONSTRUCT and DESCRIBE answer triples.
+_GRAPH_FORM = re.compile(r"^(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s*[\w.-]*:\s*<[^>]*>)*(?:CONSTRUCT|DESCRIBE)\b", re.I)
 #: Triples per ``INSERT DATA`` request (keeps each request well under engines' body and SQL limits).
 CHUNK_TRIPLES = 5_000
 #: Seconds to connect, and to wait for an answer when the caller gives no timeout.
@@ -87,6 +93,21 @@ def parse_answer(answer: RawAnswer) -> QueryAnswer:
     except (SyntaxError, ValueError, OSError) as exc:
         raise QueryError(f"the store's answer does not parse ({_first_line(exc)})") from None
     raise QueryError(f"the store answered with {media or 'no media type'!r}, not a SPARQL result format")
+
+
+def _refuse_partial(response: httpx.Response, label: str) -> None:
+    """Raise when a successful answer is incomplete. Virtuoso says so only in headers, with HTTP 200:
+    ``X-SQL-State: S1TAT`` when its ``timeout`` ("anytime query") stopped the query and it sent what it
+    had (aggregates over part of the data, or no row); ``X-SPARQL-MaxRows`` when its ResultSetMaxRows
+    cut the rows (docs/stores.md "Virtuoso")."""
+    state = response.headers.get("x-sql-state")
+    if state:
+        raise StoreUnavailableError(f"store {label} stopped the query at its timeout and sent a partial answer "
+                                    f"(SQL state {state[:20]}); emskg refuses partial answers")
+    cap = response.headers.get("x-sparql-maxrows")
+    if cap:
+        raise QueryError(f"store {label} cut the answer at {cap[:20]} rows (its own result-row limit, Virtuoso's "
+                         "ResultSetMaxRows); emskg refuses partial answers")
 
 
 def _first_line(exc: BaseException | str) -> str:
@@ -183,8 +204,9 @@ class RemoteStore:
         form += [("named-graph-uri", g) for g in named_graphs or ()]
         if timeout is not None and self.timeout_param == "timeout":
             form.append(("timeout", str(max(1, int(timeout * 1000)))))
+        accept = GRAPH_ACCEPT if _GRAPH_FORM.match(text) else QUERY_ACCEPT
         return {"url": self.query_url, "content": urlencode(form).encode(),
-                "headers": {"Accept": QUERY_ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
+                "headers": {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
                 "timeout": httpx.Timeout(timeout or DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT)}
 
     def check_response(self, response: httpx.Response, what: str = "query") -> RawAnswer:
@@ -194,6 +216,7 @@ class RemoteStore:
             self.timeout_param = "timeout"
         status = response.status_code
         if status < 300:
+            _refuse_partial(response, self.label)
             return RawAnswer(response.headers.get("content-type", ""), response.content)
         detail = _first_line(response.text) if response.content else response.reason_phrase
         if status in (401, 403):
@@ -320,15 +343,23 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[i:i + size]
 
 
+#: Triples per ``GRAPH <g> { … }`` block of one update: Virtuoso's SPARQL parser runs out of stack
+#: ("SP030 … memory exhausted") past ~4,990 triples in one block, whatever the request size; several
+#: blocks naming the same graph are fine (docs/stores.md "Virtuoso").
+BLOCK_TRIPLES = 1_000
+
+
 def _insert_data(quads: Sequence[ox.Quad]) -> str:
-    """``INSERT DATA`` for quads, grouped by graph. A blank node label names one node within the
-    request only (SPARQL Update), so quads sharing a blank node must travel together."""
+    """``INSERT DATA`` for quads, grouped by graph in blocks of :data:`BLOCK_TRIPLES`. A blank node
+    label names one node within the request only (SPARQL Update), so quads sharing a blank node must
+    travel together."""
     by_graph: dict[str, list[str]] = defaultdict(list)
     for q in quads:
         graph = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
         by_graph[graph].append(f"{q.subject} {q.predicate} {q.object} .")
     parts = []
     for graph, lines in by_graph.items():
-        body = "\n".join(lines)
-        parts.append(f"GRAPH <{graph}> {{\n{body}\n}}" if graph else body)
+        for i in range(0, len(lines), BLOCK_TRIPLES):
+            body = "\n".join(lines[i:i + BLOCK_TRIPLES])
+            parts.append(f"GRAPH <{graph}> {{\n{body}\n}}" if graph else body)
     return "INSERT DATA {\n" + "\n".join(parts) + "\n}"
