@@ -1,0 +1,349 @@
+"""Stores: ``load`` and ``register`` into each store, and the sector queries side by side.
+
+The four stores of issue 13, measured in one run on the same machine: ``memory`` (the reference: the
+embedded store, no disk, no network), ``oxigraph:PATH`` (a RocksDB folder in this process),
+Virtuoso (Debian ``virtuoso-opensource``) and Oxigraph server (``oxigraph serve``), the last two
+started for real on loopback in temporary folders with ``tests/engines_virtuoso.py`` and
+``tests/engines.py`` and stopped afterwards.
+
+For each store: ``load_kb`` (what ``emskg load`` runs) on an empty store, then a sector of N
+declarations (``bench/sector_data.py``: several reporting years, re-declarations, planted defects)
+registered with ``register_files(..., jobs=2)`` — what ``emskg register --jobs 2`` runs: validation
+and reasoning in two worker processes, several whole declarations per atomic write. The same files
+at the same registration times go into every store, so every store holds the same graphs. Then each
+sector query (and ``systems-lacking`` for an element and for a rule) runs on each store: the first
+run (cold: the store has never seen that query) and the median of the warm runs after it, and the
+rows of the four stores are compared (numbers to 4 decimals; order-insensitive).
+
+    python bench/run.py --only stores                 # 16,000 declarations on the four stores
+    python bench/run.py --only stores --scale 66000   # 66,000 on Virtuoso and oxigraph:PATH
+    python bench/stores_bench.py 2000                 # this section alone, N declarations
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from common import ROOT, table
+
+sys.path.insert(0, str(ROOT / "tests"))
+
+from engines import OxigraphServer  # noqa: E402  (tests/engines.py: the Oxigraph server the tests start)
+from engines_virtuoso import VirtuosoServer, free_port  # noqa: E402
+from sector_data import Planned, generate_sector, register_sector  # noqa: E402
+
+from emskg.graph.store import KnowledgeGraph, load_graph  # noqa: E402
+from emskg.query.named import TermResolver, list_queries, run_named_query  # noqa: E402
+from emskg.stores import Store, open_store  # noqa: E402
+from emskg.stores.embedded import MemoryStore  # noqa: E402
+from emskg.stores.load import load_kb  # noqa: E402
+
+STORES = ("memory", "oxigraph:PATH", "Virtuoso", "Oxigraph server")
+#: What the 66,000 run measures (the stores one would hold the whole US sector in).
+SCALE_STORES = ("oxigraph:PATH", "Virtuoso")
+#: ``systems-lacking`` needs a parameter: one element and one rule (both planted defects of generate.py).
+LACKING = (("systems-lacking (element)", {"what": "kb:InternalAudit"}),
+           ("systems-lacking (rule)", {"what": "emsh:ObjectiveTargetShape"}))
+#: Virtuoso's buffers for the benchmark: the test engine's 20,000 pages (160 MB) hold the test data;
+#: a 2.6 M-triple store wants its indexes in memory, as a production ini would (Virtuoso's own
+#: guidance: about 2/3 of the memory given to it). 250,000 8 KiB pages = about 2 GB.
+VIRTUOSO_BUFFERS = 250_000
+
+
+class BenchVirtuoso(VirtuosoServer):
+    """The tests' Virtuoso with production-sized buffers (the rest of its ini file unchanged)."""
+
+    def write_ini(self) -> Path:
+        ini = super().write_ini()
+        text = ini.read_text().replace("NumberOfBuffers          = 20000",
+                                       f"NumberOfBuffers          = {VIRTUOSO_BUFFERS}")
+        text = text.replace("MaxDirtyBuffers          = 15000",
+                            f"MaxDirtyBuffers          = {VIRTUOSO_BUFFERS * 3 // 4}")
+        ini.write_text(text)
+        return ini
+
+
+@dataclass
+class Measured:
+    """One store's figures."""
+
+    name: str
+    load_s: float = 0.0
+    load_quads: int = 0
+    register_s: float = 0.0
+    write_s: float = 0.0
+    registered: int = 0
+    disk_bytes: int | None = None
+    quads: int = 0
+    cold: dict[str, float] = field(default_factory=dict)
+    warm: dict[str, float] = field(default_factory=dict)
+    rows: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.registered / self.register_s if self.register_s else 0.0
+
+
+class _TimedWrites:
+    """A store whose ``insert_quads`` calls are timed (the rest passes through): the write share of
+    a registration run, to tell the store's cost from validation's."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.seconds = 0.0
+
+    def insert_quads(self, quads: Sequence[ox.Quad]) -> None:
+        t = time.perf_counter()
+        self._store.insert_quads(quads)
+        self.seconds += time.perf_counter() - t
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def folder_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+@contextmanager
+def engines(base: Path, wanted: Sequence[str]) -> Iterator[dict[str, tuple[str, dict[str, str], Path]]]:
+    """The remote engines ``wanted`` names, started in ``base``: name -> (store spec, environment,
+    data folder). Stopped when the block ends, whatever happens in it."""
+    with ExitStack() as stack:
+        out: dict[str, tuple[str, dict[str, str], Path]] = {}
+        if "Virtuoso" in wanted:
+            virtuoso = BenchVirtuoso(folder=base / "virtuoso", sql_port=free_port(), http_port=free_port())
+            virtuoso.folder.mkdir(parents=True)
+            virtuoso.start()
+            stack.callback(virtuoso.stop)
+            virtuoso.setup_user()
+            out["Virtuoso"] = (virtuoso.store_spec, virtuoso.env(gsp=True), virtuoso.folder)
+            stack.callback(lambda: _checkpoint(virtuoso))
+            _VIRTUOSO[0] = virtuoso
+        if "Oxigraph server" in wanted:
+            server = OxigraphServer(base / "oxigraph-server" / "data").start()
+            stack.callback(server.stop)
+            out["Oxigraph server"] = (server.spec, server.env(gsp=True), server.location)
+        yield out
+
+
+_VIRTUOSO: list[VirtuosoServer | None] = [None]
+
+
+def _checkpoint(server: VirtuosoServer) -> None:
+    """Write Virtuoso's dirty pages to its database file (so the folder's size is the data's)."""
+    if server.running:
+        try:
+            server.isql("checkpoint;")
+        except (RuntimeError, subprocess.SubprocessError) as exc:
+            print(f"bench: Virtuoso checkpoint failed: {exc}", file=sys.stderr)
+
+
+def sector_queries() -> list[tuple[str, str, dict[str, str]]]:
+    """(label, query name, parameters) for every ``# dataset: registry`` query."""
+    out: list[tuple[str, str, dict[str, str]]] = []
+    for q in list_queries():
+        if q.dataset != "registry":
+            continue
+        if any(p.default is None for p in q.params):
+            out += [(label, q.name, params) for label, params in LACKING if q.name == "systems-lacking"]
+        else:
+            out.append((q.name, q.name, {}))
+    return out
+
+
+def _cell(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal) and term.datatype.value.rsplit("#", 1)[-1] in (
+            "integer", "decimal", "double", "float", "long", "int"):
+        try:
+            return f"{Decimal(term.value):.4f}"
+        except InvalidOperation:
+            return term.value
+    return str(getattr(term, "value", term))
+
+
+def run_queries(store: Store, kg: KnowledgeGraph, m: Measured, repeat: int) -> None:
+    """Each sector query on ``store``: the first run, the median of ``repeat`` more, and the rows."""
+    resolver = TermResolver(kg.store)
+    for label, name, params in sector_queries():
+        t = time.perf_counter()
+        result = run_named_query(store, name, params, resolver=resolver)
+        m.cold[label] = time.perf_counter() - t
+        samples = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            run_named_query(store, name, params, resolver=resolver)
+            samples.append(time.perf_counter() - t)
+        m.warm[label] = statistics.median(samples)
+        m.rows[label] = sorted(tuple(_cell(c) for c in row) for row in result.rows)
+
+
+def count_quads(store: Store) -> int:
+    answer = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    for s in answer:
+        if isinstance(s, ox.QuerySolution):
+            n = s["n"]
+            return int(n.value) if isinstance(n, ox.Literal) else 0
+    return 0
+
+
+def measure(name: str, store: Store, kg: KnowledgeGraph, plan: list[Planned], *, jobs: int, repeat: int,
+            folder: Path | None) -> Measured:
+    """Load, register, query one store (already open and empty)."""
+    m = Measured(name)
+    print(f"bench: stores: {name}: load ...", file=sys.stderr, flush=True)
+    t = time.perf_counter()
+    loaded = load_kb(store, kg)
+    m.load_s, m.load_quads = time.perf_counter() - t, loaded.quads if hasattr(loaded, "quads") else 0
+    print(f"bench: stores: {name}: register {len(plan):,} ...", file=sys.stderr, flush=True)
+    timed = _TimedWrites(store)
+    t = time.perf_counter()
+    run = register_sector(timed, plan, kg=kg, jobs=jobs)
+    m.register_s, m.write_s, m.registered = time.perf_counter() - t, timed.seconds, len(run.registrations)
+    print(f"bench: stores: {name}: {m.registered:,} in {m.register_s:.1f} s ({m.rate:,.0f}/s; "
+          f"writes {m.write_s:.1f} s); queries ...", file=sys.stderr, flush=True)
+    m.quads = count_quads(store)
+    run_queries(store, kg, m, repeat)
+    if folder is not None:
+        if name == "Virtuoso" and _VIRTUOSO[0] is not None:
+            _checkpoint(_VIRTUOSO[0])
+        m.disk_bytes = folder_bytes(folder)
+    return m
+
+
+def run_bench(*, n: int, wanted: Sequence[str] = STORES, jobs: int = 2, repeat: int = 3,
+              work: Path | None = None) -> tuple[str, dict[str, Any]]:
+    """The section's Markdown and figures (``stores_*``)."""
+    base = Path(tempfile.mkdtemp(prefix="emskg-bench-stores-", dir=work))
+    results: list[Measured] = []
+    try:
+        print(f"bench: stores: generating {n:,} declarations ...", file=sys.stderr, flush=True)
+        plan = generate_sector(n, base / "files")
+        kg = load_graph()
+        with engines(base, wanted) as remote:
+            for name in wanted:
+                store: Store
+                folder: Path | None = None
+                if name == "memory":
+                    store = MemoryStore(load_graph(), registry=base / "memory-registry")
+                    folder = base / "memory-registry"
+                elif name == "oxigraph:PATH":
+                    folder = base / "oxigraph"
+                    store = open_store(f"oxigraph:{folder}", env={})
+                else:
+                    spec, env, folder = remote[name]
+                    store = open_store(None, env=env, kg=kg)
+                try:
+                    results.append(measure(name, store, kg, plan, jobs=jobs, repeat=repeat, folder=folder))
+                finally:
+                    store.close()
+                    if name == "memory":
+                        del store  # its 2.6 M triples: let them go before the next store
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return report(results, n=n, jobs=jobs, repeat=repeat, systems=len({p.system for p in plan}))
+
+
+def _mib(b: int | None) -> str:
+    return "—" if b is None else f"{b / 2**20:,.0f} MiB"
+
+
+def report(results: list[Measured], *, n: int, jobs: int, repeat: int, systems: int) -> tuple[str, dict[str, Any]]:
+    figures: dict[str, Any] = {"stores_n": n}
+    names = [m.name for m in results]
+    reference = results[0]
+    labels = list(reference.cold)
+    same = {m.name: all(m.rows.get(q) == reference.rows.get(q) for q in labels) for m in results}
+    differ = sorted({q for m in results for q in labels if m.rows.get(q) != reference.rows.get(q)})
+    for m in results:
+        key = m.name.lower().replace(":path", "").replace(" ", "_")
+        figures[f"stores_rate_{key}"] = m.rate
+        figures[f"stores_load_{key}"] = m.load_s
+        figures[f"stores_slowest_{key}"] = max(max(m.warm.values()), max(m.cold.values()))
+        figures[f"stores_same_{key}"] = same[m.name]
+        if m.disk_bytes is not None:
+            figures[f"stores_disk_{key}"] = m.disk_bytes
+    figures["stores_differ"] = differ
+    lines = [f"## Stores ({n:,} declarations)", "",
+             f"{n:,} generated declarations of {systems:,} systems (`bench/sector_data.py`: reporting years "
+             "2023-2025, re-declarations, a third with a planted defect) registered into each store with "
+             f"`register_files(..., jobs={jobs})` (as `emskg register --jobs {jobs}`: validation and reasoning "
+             "in worker processes, several whole declarations per atomic write), after `load_kb` (`emskg load`) "
+             "on the empty store. Virtuoso and Oxigraph server run on loopback in temporary folders "
+             f"(Virtuoso: the tests' ini with {VIRTUOSO_BUFFERS:,} buffers); writes go through SPARQL Update "
+             "`INSERT DATA` (Virtuoso over HTTP digest), the KB load through the Graph Store Protocol; "
+             "`oxigraph:PATH` writes one RocksDB transaction per batch, `memory` one file per registration.",
+             "", "### Load and register", ""]
+    rows = []
+    for m in results:
+        rows.append((m.name, f"{m.load_s:.2f}", f"{m.registered:,}", f"{m.register_s:.1f}", f"{m.rate:,.0f}",
+                     f"{m.write_s:.1f}", f"{m.registered / m.write_s:,.0f}" if m.write_s else "—",
+                     f"{m.quads:,}", _mib(m.disk_bytes)))
+    lines.append(table(["store", "load s", "registered", "register s", "declarations/s", "of which writes s",
+                        "declarations/s (writes only)", "quads in named graphs", "folder on disk"], rows))
+    lines += ["", "### Sector queries", "",
+              f"Milliseconds per query, default parameters: cold = the first run of that query on the store, "
+              f"warm = the median of {repeat} runs after it. Rows compared across the stores "
+              "(numbers to 4 decimals, order-insensitive): "
+              + ("**identical on every store**." if not differ else
+                 f"**different** for {', '.join(differ)} (reference: {reference.name})."), ""]
+    qrows = []
+    for q in labels:
+        qrows.append((q, f"{len(reference.rows[q]):,}",
+                      *(f"{m.warm[q] * 1000:,.0f} ({m.cold[q] * 1000:,.0f})" for m in results)))
+    qrows.append(("slowest", "", *(f"{max(m.warm.values()) * 1000:,.0f} ({max(m.cold.values()) * 1000:,.0f})"
+                                   for m in results)))
+    lines.append(table(["query", "rows", *(f"{x} warm (cold) ms" for x in names)], qrows))
+    lines.append("")
+    return "\n".join(lines), figures
+
+
+def goal_rows(f: dict[str, Any], mark: Callable[[bool], str]) -> list[tuple[str, str, str]]:
+    """The issue's targets for this section (bench/run.py's Goals table)."""
+    if "stores_n" not in f:
+        return []
+    n = int(f["stores_n"])
+    rows = []
+    for key, name, goal in (("oxigraph", "oxigraph:PATH", 500), ("virtuoso", "Virtuoso", 200)):
+        if f"stores_rate_{key}" in f:
+            rate = f[f"stores_rate_{key}"]
+            rows.append((f"register ≥ {goal} declarations/s into {name} on 2 cores", f"{rate:,.0f}/s",
+                         mark(rate >= goal)))
+    slow = {k.removeprefix("stores_slowest_"): v for k, v in f.items() if k.startswith("stores_slowest_")}
+    if slow:
+        rows.append((f"every sector query under 1 s with {n:,} declarations, each store",
+                     ", ".join(f"{k} {v * 1000:,.0f} ms" for k, v in slow.items()), mark(max(slow.values()) < 1)))
+    rows.append(("sector queries: the same rows on every store", "identical" if not f["stores_differ"] else
+                 "different: " + ", ".join(f["stores_differ"]), mark(not f["stores_differ"])))
+    return rows
+
+
+def main() -> None:
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("n", type=int)
+    p.add_argument("--stores", default=",".join(STORES))
+    p.add_argument("--repeat", type=int, default=3)
+    a = p.parse_args()
+    md, figures = run_bench(n=a.n, wanted=[s.strip() for s in a.stores.split(",")], repeat=a.repeat)
+    print(md)
+    print(figures)
+
+
+if __name__ == "__main__":
+    main()
