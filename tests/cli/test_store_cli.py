@@ -43,3 +43,37 @@ def test_a_store_that_is_down_is_one_line_and_exit_2(run_cli: Run) -> None:
 def test_updates_are_refused_before_any_store_is_contacted(run_cli: Run) -> None:
     r = run_cli("sparql", "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "--store", "sparql:http://127.0.0.1:1/sparql")
     assert r.returncode == 2 and "not allowed" in r.stderr and "unreachable" not in r.stderr
+
+
+def test_load_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    primary, secondary = os.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "emskg.cli", "load", "--store", f"oxigraph:{tmp_path / 'db'}"],
+                              stdout=subprocess.PIPE, stderr=secondary, cwd=Path(__file__).resolve().parents[2],
+                              timeout=120)
+        os.close(secondary)
+        secondary = -1
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        if secondary != -1:
+            os.close(secondary)
+        os.close(primary)
+    assert proc.returncode == 0
+    assert b"loading oxigraph:" in drawn and b"[##############################]" in drawn
+
+
+def test_serve_refuses_a_folder_that_is_no_store(run_cli: Run, tmp_path: Path) -> None:
+    r = run_cli("serve", "--store", f"oxigraph:{tmp_path / 'nothing'}", timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.startswith("emskg: store oxigraph:") and "no Oxigraph store in that folder" in r.stderr

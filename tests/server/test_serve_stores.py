@@ -120,3 +120,36 @@ def test_a_running_server_sees_new_registrations_in_an_oxigraph_folder(tmp_path:
         writer.close()
         rows = c.get("/sparql", params=query, headers=accept).json()["results"]["bindings"]
         assert [b["s"]["value"] for b in rows] == ["urn:new"]
+
+
+def test_a_running_memory_server_sees_new_registrations(tmp_path: Path) -> None:
+    """The default store: registrations written as files under the cache's registry/ folder by another
+    process (emskg register) are loaded by the running workers, and no cached answer hides them."""
+    import shutil
+
+    from emskg.core.paths import cache_dir
+    from emskg.graph.store import load_graph
+    from emskg.stores.embedded import MemoryStore
+
+    cache = tmp_path / "cache"
+    shutil.copytree(cache_dir(), cache, ignore=shutil.ignore_patterns("registry"))  # the build, no registrations
+    g = REG + "memory-live"
+    query = {"query": f"SELECT ?s WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"}
+    accept = {"Accept": "application/sparql-results+json"}
+    with live_server({"EMSKG_CACHE": str(cache), "EMSKG_WORKERS": "1", "EMSKG_STORE": "memory"},
+                     tmp_path / "serve.log") as live, \
+            httpx.Client(base_url=live.base, timeout=30, limits=CLIENT_LIMITS) as c:
+        assert c.get("/sparql", params=query, headers=accept).json()["results"]["bindings"] == []
+        writer = MemoryStore(load_graph(), registry=cache / "registry")
+        writer.insert_quads([ox.Quad(ox.NamedNode("urn:new"), ox.NamedNode("urn:p"), ox.Literal("x"), ox.NamedNode(g))])
+        rows = c.get("/sparql", params=query, headers=accept).json()["results"]["bindings"]
+        assert [b["s"]["value"] for b in rows] == ["urn:new"]
+
+
+def test_an_unloaded_oxigraph_folder_is_503_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    open_store(f"oxigraph:{path}", env={}).close()  # a store, but `emskg load` never ran
+    with live_server({"EMSKG_STORE": f"oxigraph:{path}", "EMSKG_WORKERS": "1"}, tmp_path / "serve.log") as live:
+        r = httpx.get(live.base + "/queries/key-findings", timeout=30)
+        assert r.status_code == 503
+        assert "holds no knowledge graph (load it with: emskg load --store oxigraph:" in r.json()["error"]

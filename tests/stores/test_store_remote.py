@@ -23,8 +23,9 @@ def _count(store: Store, graph: str) -> int:
     return int(next(iter(answer))["n"].value)  # type: ignore[call-overload, index]
 
 
-def test_writes_reach_the_server(oxigraph_server: OxigraphServer) -> None:
-    store = open_store(None, env=oxigraph_server.env())
+@pytest.mark.parametrize("gsp", [False, True], ids=["sparql-update", "graph-store-protocol"])
+def test_writes_reach_the_server(oxigraph_server: OxigraphServer, gsp: bool) -> None:
+    store = open_store(None, env=oxigraph_server.env(gsp=gsp))
     g = REG + "remote-writes"
     many = [ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.Literal(f"v{i}\n\"quoted\""), ox.NamedNode(g))
             for i in range(CHUNK_TRIPLES + 10)]  # more than one request
@@ -32,6 +33,9 @@ def test_writes_reach_the_server(oxigraph_server: OxigraphServer) -> None:
     assert _count(store, g) == len(many)
     store.replace_graphs({g: [ox.Triple(ox.NamedNode("urn:x"), ox.NamedNode("urn:p"), ox.Literal("only"))]})
     assert _count(store, g) == 1
+    assert isinstance(store, RemoteStore)
+    store.append_graph(g, [ox.Triple(ox.NamedNode("urn:y"), ox.NamedNode("urn:p"), ox.Literal("more"))])
+    assert _count(store, g) == 2
     store.drop_graphs([g, REG + "never-there"])
     assert _count(store, g) == 0
     store.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InputError
-from .stores import add_store_argument
+from .stores import add_store_argument, store_spec_from_args
 
 __all__ = ["register", "cmd_serve"]
 
@@ -27,6 +27,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                      cors_origins=args.cors, store=args.store)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    spec = store_spec_from_args(args)  # a bad --store is one line before anything starts
+    if spec.kind == "oxigraph":  # a folder that is not a store fails here, not in every worker
+        from ..stores import open_store
+
+        open_store(spec, read_only=True).close()
     # One uvicorn process; parallelism comes from the query worker pool, not from uvicorn workers. The
     # connection layer (timeouts, header bounds, request and connection caps) is emskg's protocol class.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,

@@ -64,7 +64,7 @@ def _start(settings: Settings) -> ServerState:
     pool = WorkerPool(settings.workers, timeout=settings.query_timeout, memory_mb=settings.worker_memory_mb,
                       store=settings.store)
     pool.start()
-    remote = RemoteStore(spec) if spec.kind == "sparql" else None
+    remote = RemoteStore(spec, kb_candidates=[name for name, _ in stats.named_graphs]) if spec.kind == "sparql" else None
     log.info("emskg %s: %d triples (cache %s), %d query workers, store %s", __version__, stats.triples, stats.digest,
              settings.workers, spec.label)
     return ServerState(settings, pool, QueryCatalog(), stats, spec.label, remote)
@@ -82,8 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await run_in_threadpool(st.pool.close)
-            if st.remote is not None:
-                st.remote.close()
+            await st.aclose()
 
     app = FastAPI(title="emskg", version=__version__, description=_DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")

@@ -3,8 +3,8 @@ named-query catalog, the loaded graph's figures and, for a ``sparql:`` store, it
 
 Queries on a ``sparql:`` store take three steps, because the workers cannot open sockets
 (:mod:`emskg.core.sandbox`) and the server process never parses a client's query: a worker guards
-and prepares the text (``remote_prepare``), this process sends it to the store under the query
-deadline (and the engine's own timeout parameter, where known), and a worker parses, caps and renders
+and prepares the text (``remote_prepare``), this process sends it to the store (async, on the event
+loop) under the query deadline (and the engine's own timeout parameter, where known), and a worker parses, caps and renders
 the answer (``remote_render``). A store that cannot be reached is a 503 with one line; the next
 request tries again, so the server recovers by itself when the store returns.
 """
@@ -12,9 +12,10 @@ request tries again, so the server recovers by itself when the store returns.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.from_thread
 import httpx
 from fastapi import Request
 
@@ -46,6 +47,7 @@ class ServerState:
     #: How the store is named (never with credentials), and its client when it is a ``sparql:`` store.
     store_label: str = "memory"
     remote: RemoteStore | None = None
+    _async_client: httpx.AsyncClient | None = field(default=None, repr=False)
 
     def run(self, job: str, *args: Any, timeout: float | None = None) -> Any:
         """Run a job on a worker (blocking: call from a ``def`` endpoint or ``run_in_threadpool``)."""
@@ -54,6 +56,29 @@ class ServerState:
         if self.remote is not None and job in REMOTE_JOBS:
             return self._run_remote(self.remote, job, args, self.pool.timeout if timeout is None else timeout)
         return self.pool.run(job, *args, timeout=timeout)
+
+    def _post(self, remote: RemoteStore, request: dict[str, Any]) -> httpx.Response:
+        """Send on the event loop (an ``httpx.AsyncClient`` shared by every request) when called from
+        a request's worker thread, as every route does; else (no loop) with the store's own client."""
+        try:
+            return anyio.from_thread.run(self._apost, remote, request)
+        except RuntimeError as exc:
+            if "worker thread" not in str(exc) and "event loop" not in str(exc):
+                raise
+            return remote.client.post(**request)
+
+    async def _apost(self, remote: RemoteStore, request: dict[str, Any]) -> httpx.Response:
+        if self._async_client is None:
+            self._async_client = httpx.AsyncClient(auth=remote.auth(), follow_redirects=False, trust_env=False)
+        return await self._async_client.post(**request)
+
+    async def aclose(self) -> None:
+        """Close the store clients (the app's shutdown)."""
+        if self._async_client is not None:
+            await self._async_client.aclose()
+            self._async_client = None
+        if self.remote is not None:
+            self.remote.close()
 
     def _run_remote(self, remote: RemoteStore, job: str, args: tuple[Any, ...], limit: float) -> Any:
         """Prepare on a worker, send from here, render on a worker, all within ``limit`` seconds."""
@@ -71,7 +96,7 @@ class ServerState:
         request = remote.query_request(prep["text"], default_graphs=default_graphs, named_graphs=named_graphs,
                                        timeout=left)
         try:
-            response = remote.client.post(**request)
+            response = self._post(remote, request)
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ConnectTimeout):
                 raise remote.transport_error(exc, left) from None

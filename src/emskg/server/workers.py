@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ..errors import StoreUnavailableError
 from .errors import HttpError, http_status, sanitize
 
 __all__ = ["WorkerPool", "QueryTimeout", "ServiceBusy", "WorkerCrashed"]
@@ -120,6 +121,8 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool, store: str | None
             conn.send(("ok", jobs.dispatch(ctx, name, args)))
         except MemoryError:
             conn.send(("error", 503, "the query was aborted: it needed more memory than a worker may use"))
+        except StoreUnavailableError as exc:  # the store, not the query: 503 with its one line
+            conn.send(("error", 503, sanitize(str(exc))))
         except Exception as exc:  # noqa: BLE001 - every error becomes a status and one line
             status = http_status(exc)
             if status >= 500:

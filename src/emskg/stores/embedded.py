@@ -64,9 +64,11 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _bump(marker: Path) -> None:
-    """Write a new generation (time + pid: unique enough across writers) to ``marker``."""
-    atomic_write(marker, f"{time.time_ns()}-{os.getpid()}\n".encode())
+def _bump(marker: Path) -> str:
+    """Write a new generation (time + pid: unique enough across writers) to ``marker``; returns it."""
+    token = f"{time.time_ns()}-{os.getpid()}\n"
+    atomic_write(marker, token.encode())
+    return token
 
 
 def _read_marker(marker: Path) -> str:
@@ -198,8 +200,8 @@ class MemoryStore(EmbeddedStore):
                     self._files.pop(path.name, None)
             except OSError as exc:
                 raise StoreUnavailableError(f"store memory: cannot write {path} ({exc.strerror})") from None
-        _bump(self._marker)
-        self._generation = _read_marker(self._marker)
+        # our own token: if another writer bumps the marker after us, the next read sees a change
+        self._generation = _bump(self._marker)
 
     @staticmethod
     def _named(graph: object) -> ox.NamedNode:

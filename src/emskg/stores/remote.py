@@ -247,7 +247,11 @@ class RemoteStore:
 
     kind: StoreKind = "sparql"
 
-    def __init__(self, spec: StoreSpec, *, kb_graphs: Sequence[str] | None = None) -> None:
+    def __init__(self, spec: StoreSpec, *, kb_graphs: Sequence[str] | None = None,
+                 kb_candidates: Sequence[str] | None = None) -> None:
+        """``kb_graphs``: the KB graph names, when known; ``kb_candidates``: the local build's graph
+        names, so finding which of them the store holds is a few index lookups, not a scan of every
+        quad (which costs seconds once millions of registration triples are in the store)."""
         assert spec.kind == "sparql" and spec.query_url
         self.spec = spec
         self.label = spec.label
@@ -256,6 +260,7 @@ class RemoteStore:
         self.gsp_url = spec.gsp_url
         self._kb_graphs = list(kb_graphs) if kb_graphs is not None else None
         self._kb_graphs_at = time.monotonic()
+        self._kb_candidates = list(kb_candidates) if kb_candidates else None
         #: The engine's own query-timeout parameter, learnt from its Server header (Virtuoso: ``timeout`` in ms).
         self.timeout_param: str | None = None
         #: ``virtuoso`` or ``sparql`` (any other engine), learnt from the Server header of an answer.
@@ -342,8 +347,13 @@ class RemoteStore:
         if self._kb_graphs is None:
             from ..graph.store import GRAPH_BASE
 
-            answer = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
-                                f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
+            if self._kb_candidates:
+                values = " ".join(f"<{g}>" for g in self._kb_candidates)
+                answer = self.query(f"SELECT ?g WHERE {{ VALUES ?g {{ {values} }} "
+                                    f"FILTER EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} }}")
+            else:
+                answer = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                                    f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
             names = sorted(s["g"].value for s in _solutions(answer) if s["g"] is not None)
             self._kb_graphs = [n for n in names if n != GRAPH_BASE + "load"]
             self._kb_graphs_at = time.monotonic()
