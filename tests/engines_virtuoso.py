@@ -7,7 +7,7 @@ only (SQL port and HTTP port), answers SPARQL at ``/sparql`` (read-only, anonymo
 ``/sparql-auth`` (HTTP digest, a user holding ``SPARQL_UPDATE``) and the Graph Store Protocol at
 ``/sparql-graph-crud-auth`` (same user). Start-up takes about 2-3 s on a fresh database.
 
-Used by ``tests/stores/conftest.py`` (the ``virtuoso`` session fixture calls :func:`virtuoso_session`)
+Used by ``tests/stores/conftest.py`` (its ``virtuoso`` session fixture calls :func:`virtuoso_session`)
 and by the benchmark. If ``virtuoso-t`` is missing the fixture **fails** (it never skips): ``make
 test`` installs the package (Makefile ``SYSTEM_DEPS``), so a missing engine is a broken machine.
 """
@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
 
 VIRTUOSO = "virtuoso-t"
 #: Debian names the interactive SQL client ``isql-vt`` (``isql`` is unixODBC's).
@@ -307,12 +306,6 @@ def virtuoso_session(base: Path) -> Iterator[VirtuosoServer]:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
-    """One real Virtuoso for the whole test session (``tests/stores/conftest.py`` re-exports it)."""
-    yield from virtuoso_session(tmp_path_factory.mktemp("virtuoso"))
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use: start one for a shell session

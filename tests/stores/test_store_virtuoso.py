@@ -100,3 +100,57 @@ def test_engine_execution_limit_is_an_error(capped_virtuoso: VirtuosoServer) -> 
     with pytest.raises(StoreUnavailableError, match="SR171"):
         store.query(SLOW)
     store.close()
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _lit(value: str, datatype: str) -> ox.Literal:
+    return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype))
+
+
+def test_terms_come_back_as_the_embedded_store_gives_them(virtuoso: VirtuosoServer) -> None:
+    """Booleans (Virtuoso's JSON says 1/0), dateTimes (its own spelling: .500, Z for +00:00), durations
+    (it refuses or rewrites them: P6Y becomes 12) and blank nodes (nodeID://…, which pyoxigraph refuses)."""
+    store = _store(virtuoso, gsp=False)
+    g = ox.NamedNode(REG + "virtuoso-terms")
+    objects = [_lit("true", "boolean"), _lit("false", "boolean"), _lit("2026-11-30T13:40:00.5Z", "dateTime"),
+               _lit("2026-11-30T13:40:00.12345Z", "dateTime"), _lit("2026-11-30T08:40:00.000001-05:00", "dateTime"),
+               _lit("P6Y", "duration"), _lit("2026", "gYear"), _lit("42", "integer"), ox.Literal("x", language="en"),
+               ox.Literal("a long one " * 10_000), ox.BlankNode("shared")]
+    quads = [ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), o, g) for i, o in enumerate(objects)]
+    quads.append(ox.Quad(ox.BlankNode("shared"), ox.NamedNode("urn:p"), ox.Literal("in another graph"),
+                         ox.NamedNode(REG + "virtuoso-terms-2")))
+    store.insert_quads(quads)
+    answer = store.query(f"SELECT ?o WHERE {{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}")
+    got = {s["o"] for s in answer}  # type: ignore[index, union-attr]
+    assert {o for o in got if not isinstance(o, ox.BlankNode)} == {o for o in objects if not isinstance(o, ox.BlankNode)}
+    assert sum(isinstance(o, ox.BlankNode) for o in got) == 1
+    # the blank node is one node across the two graphs (Virtuoso alone would have made two, or refused)
+    joined = store.query(f"SELECT ?v WHERE {{ GRAPH <{g.value}> {{ ?s ?p ?b }} GRAPH <{REG}virtuoso-terms-2> {{ ?b ?q ?v }} }}")
+    assert [s["v"] for s in joined] == [ox.Literal("in another graph")]  # type: ignore[index, union-attr]
+    constructed = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}")
+    assert {t.object for t in constructed if not isinstance(t.object, ox.BlankNode)} == got - {  # type: ignore[union-attr]
+        o for o in got if isinstance(o, ox.BlankNode)}
+    store.drop_graphs([g.value, REG + "virtuoso-terms-2"])
+    store.close()
+
+
+def test_load_the_knowledge_graph(virtuoso: VirtuosoServer, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``load`` into Virtuoso: 380 blank nodes shared by a source graph and the inferred graph, xsd:duration
+    literals and ~3,400 blank-node quads in one request all reach it (each failed before the adapter's fixes)."""
+    from emskg.graph.store import load_graph
+    from emskg.stores.load import load_kb
+
+    fresh = start_virtuoso(tmp_path_factory.mktemp("virtuoso-load"))
+    try:
+        for gsp in (False, True):
+            store = _store(fresh, gsp=gsp)
+            result = load_kb(store, load_graph(), force=True)
+            assert result.loaded and result.quads > 8_000
+            n = store.kb_query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+            assert int(next(iter(n))["n"].value) == result.quads  # type: ignore[call-overload, index]
+            store.close()
+    finally:
+        fresh.stop()
+        shutil.rmtree(fresh.folder, ignore_errors=True)
