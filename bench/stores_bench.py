@@ -193,7 +193,8 @@ def run_queries(store: Store, kg: KnowledgeGraph, m: Measured, repeat: int) -> N
 
 
 def count_quads(store: Store) -> int:
-    answer = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    answer = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                         "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/emskg/')) }")
     for s in answer:
         if isinstance(s, ox.QuerySolution):
             n = s["n"]
@@ -278,6 +279,12 @@ def report(results: list[Measured], *, n: int, jobs: int, repeat: int, systems: 
         if m.disk_bytes is not None:
             figures[f"stores_disk_{key}"] = m.disk_bytes
     figures["stores_differ"] = differ
+    for q in differ:  # what differs, for whoever fixes it
+        for m in results:
+            if m.rows.get(q) != reference.rows.get(q):
+                a, b = set(reference.rows.get(q, [])), set(m.rows.get(q, []))
+                print(f"bench: stores: {q}: {m.name} differs from {reference.name}: only in {reference.name} "
+                      f"{sorted(a - b)[:3]}, only in {m.name} {sorted(b - a)[:3]}", file=sys.stderr)
     lines = [f"## Stores ({n:,} declarations)", "",
              f"{n:,} generated declarations of {systems:,} systems (`bench/sector_data.py`: reporting years "
              "2023-2025, re-declarations, a third with a planted defect) registered into each store with "
