@@ -9,6 +9,10 @@ A named query is a SPARQL file whose leading comment block documents it::
     # param: initiative ems:ManagementInitiative+ -- one or more initiatives
     # dataset: registry
 
+``# dataset: registry`` marks a query that reads registered declarations (the sector queries): on a
+store it runs over the store's own dataset (:meth:`emskg.stores.Store.query`); every other named
+query runs over the knowledge-graph closure (:meth:`emskg.stores.Store.kb_query`).
+
 A parameter's type is a class (the value must name an instance of it), ``literal``, an XSD
 datatype, or ``iri`` (any IRI: a CURIE — ``emsh:`` shapes included — a full IRI, or the label of a
 term of the graph). People pass what they know — a label ("Financials"), an alternative label ("GASB-34"), a
@@ -16,11 +20,6 @@ local name ("QualServe"), a CURIE ("kb:QualServe") or a full IRI — and it is r
 graph, restricted to the class. A single-valued parameter is bound with SPARQL substitution (an
 absent optional one stays unbound: "any"). A ``+`` parameter takes a comma-separated list and fills
 the query's ``VALUES ?name {}`` slot.
-
-``# dataset: registry`` marks a sector query: it reads the registered declarations' named graphs
-(``GRAPH ?reg { … }``) and so runs through :meth:`Store.query` on the store's whole dataset; every
-other named query reads the knowledge-graph closure and runs through :meth:`Store.kb_query`
-(:func:`run_named_query` routes them).
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -40,12 +38,12 @@ from ..core.paths import data_paths
 from ..core.terms import curie
 from ..core.vocab import EMSH, PREFIXES, RDF_TYPE, RDFS_LABEL, SKOS_ALT_LABEL, xsd
 from ..errors import ParameterError, QueryError, UnknownQueryError
-from .sparql import QueryResult, run_on_store, run_sparql
+from ..stores.base import Store
+from ..stores.embedded import EmbeddedStore
+from .sparql import QueryResult, run_sparql
 
-if TYPE_CHECKING:
-    from ..stores.base import Store
-
-__all__ = ["Param", "NamedQuery", "list_queries", "get_query", "lookup", "run_named_query", "TermResolver", "load_queries"]
+__all__ = ["Param", "NamedQuery", "list_queries", "get_query", "lookup", "run_named_query", "run_named", "TermResolver",
+           "load_queries"]
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example|dataset)\s*:\s*(.*)$", re.I)
 #: The datasets a named query can read: the knowledge-graph closure, or the registry (sector queries).
@@ -91,8 +89,12 @@ class NamedQuery:
     text: str
     path: Path
     examples: tuple[str, ...] = field(default=())
-    #: "kb" (the knowledge-graph closure) or "registry" (registered declarations: sector queries)
+    #: ``kb`` (the knowledge-graph closure) or ``registry`` (registrations: the store's own dataset).
     dataset: str = "kb"
+
+    @property
+    def reads_registry(self) -> bool:
+        return self.dataset == "registry"
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -128,7 +130,7 @@ def _parse(path: Path, name: str) -> NamedQuery:
     title = (fields.get("title") or [name])[0]
     dataset = (fields.get("dataset") or ["kb"])[0].lower()
     if dataset not in DATASETS:
-        raise QueryError(f"{path}: '# dataset:' takes one of {', '.join(DATASETS)}, not {dataset!r}")
+        raise QueryError(f"{path}: '# dataset:' is kb or registry, not {dataset!r}")
     return NamedQuery(name, title, " ".join(fields.get("description", [])), tuple(params), text, path,
                       tuple(fields.get("example", [])), dataset)
 
@@ -313,22 +315,28 @@ def bind_params(
 def run_named_query(store: ox.Store | Store, name: str, params: Mapping[str, str] | None = None, *,
                     resolver: TermResolver | None = None, max_rows: int | None = None,
                     timeout: float | None = None) -> QueryResult:
-    """Run a named query with parameters given as people type them.
+    """Run a named query with parameters given as people type them, on a pyoxigraph store or an
+    emskg store (KB queries over its knowledge-graph closure, ``# dataset: registry`` ones over its
+    own dataset). ``resolver`` resolves parameter values (default: against ``store`` itself, which
+    must then be a pyoxigraph or embedded store; pass one over the local graph for a remote store).
 
-    ``store`` is a pyoxigraph store holding the knowledge graph (and, maybe, registrations), or a
-    :class:`~emskg.stores.base.Store`: then a ``# dataset: registry`` query runs through
-    ``store.query`` and any other through ``store.kb_query``, and parameters are resolved against
-    the local build of the knowledge graph (the same graph ``emskg load`` wrote) unless ``resolver``
-    is given. Raises ``UnknownQueryError``, ``ParameterError``, ``QueryError`` when the query fails,
-    and ``StoreUnavailableError`` when the store cannot be reached."""
+    Raises ``UnknownQueryError``, ``ParameterError``, ``QueryError`` when the query fails, and
+    ``StoreUnavailableError`` when the store cannot be reached."""
     query = get_query(name)
-    if isinstance(store, ox.Store):
-        text, subs = bind_params(query, params or {}, resolver or TermResolver(store))
-        return run_sparql(store, text, substitutions=subs, max_rows=max_rows, trusted=True)
-    if resolver is None:
-        from ..graph.store import load_graph
+    return run_named(store, query, params, resolver=resolver, max_rows=max_rows, timeout=timeout)
 
-        resolver = TermResolver(load_graph(read_only=True).store)
+
+def run_named(store: ox.Store | Store, query: NamedQuery, params: Mapping[str, str] | None = None, *,
+              resolver: TermResolver | None = None, max_rows: int | None = None,
+              timeout: float | None = None) -> QueryResult:
+    """:func:`run_named_query` for a query already looked up (a server's catalog)."""
+    if resolver is None:
+        if isinstance(store, EmbeddedStore):
+            resolver = TermResolver(store.current())
+        elif isinstance(store, ox.Store):
+            resolver = TermResolver(store)
+        else:
+            raise ParameterError("a remote store needs a resolver over the local knowledge graph")
     text, subs = bind_params(query, params or {}, resolver)
-    return run_on_store(store, text, kb=query.dataset != "registry", substitutions=subs, max_rows=max_rows,
-                        trusted=True, timeout=timeout)
+    return run_sparql(store, text, substitutions=subs, max_rows=max_rows, trusted=True,
+                      kb=not query.reads_registry, timeout=timeout)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import FastAPI
@@ -23,6 +24,9 @@ from starlette.middleware.cors import CORSMiddleware
 from .._version import __version__
 from ..graph.store import INFERRED_GRAPH, load_graph
 from ..query.catalog import QueryCatalog
+from ..stores import parse_store_spec
+from ..stores.embedded import generation_marker
+from ..stores.remote import RemoteStore
 from . import web
 from .middleware import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
 from .response_cache import ResponseCache, ResponseCacheMiddleware
@@ -56,11 +60,14 @@ def graph_stats() -> GraphStats:
 
 def _start(settings: Settings) -> ServerState:
     stats = graph_stats()
-    pool = WorkerPool(settings.workers, timeout=settings.query_timeout, memory_mb=settings.worker_memory_mb)
+    spec = parse_store_spec(settings.store)
+    pool = WorkerPool(settings.workers, timeout=settings.query_timeout, memory_mb=settings.worker_memory_mb,
+                      store=settings.store)
     pool.start()
-    log.info("emskg %s: %d triples (cache %s), %d query workers", __version__, stats.triples, stats.digest,
-             settings.workers)
-    return ServerState(settings, pool, QueryCatalog(), stats)
+    remote = RemoteStore(spec, kb_candidates=[name for name, _ in stats.named_graphs]) if spec.kind == "sparql" else None
+    log.info("emskg %s: %d triples (cache %s), %d query workers, store %s", __version__, stats.triples, stats.digest,
+             settings.workers, spec.label)
+    return ServerState(settings, pool, QueryCatalog(), stats, spec.label, remote)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await run_in_threadpool(st.pool.close)
+            await st.aclose()
 
     app = FastAPI(title="emskg", version=__version__, description=_DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
@@ -85,11 +93,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web.mount(app)
 
     # Outermost last: the body cap sees every request first, then CORS, then security headers.
-    if settings.response_cache_mb > 0:
+    # Answers change when registrations do: the cache key carries the store's generation (embedded
+    # stores); a sparql: store's changes cannot be seen from here, so its answers are not cached.
+    spec = parse_store_spec(settings.store)
+    if settings.response_cache_mb > 0 and spec.kind != "sparql":
+        marker = generation_marker(spec)
         # inside the security headers (cached responses get them too), outside everything that costs
         app.state.response_cache = ResponseCache(settings.response_cache_mb * 1024 * 1024)
         app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
-                           prefixes=("/sparql", "/queries/"), version=lambda: _catalog_version(app))
+                           prefixes=("/sparql", "/queries/"), version=lambda: (_catalog_version(app), _generation(marker)))
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
@@ -97,6 +109,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     return app
+
+
+def _generation(marker: Path | None) -> str:
+    """The store's generation (changes with every write to it), read from its marker file."""
+    if marker is None:
+        return ""
+    try:
+        return marker.read_text()
+    except OSError:
+        return ""
 
 
 def _catalog_version(app: FastAPI) -> object:

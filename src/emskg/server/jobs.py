@@ -26,8 +26,10 @@ from ..query.linked import kb_iri, ontology_triples, resource_description, shape
 from ..query.named import TermResolver, bind_params
 from ..query.ontodoc import ontology_html
 from ..query.publish import void_triples
-from ..query.sparql import QueryResult, run_sparql
+from ..query.sparql import QueryResult, materialise, prepare, result_kind, run_sparql
 from ..query.table2 import table2
+from ..stores import Store, open_store, parse_store_spec
+from ..stores.remote import RawAnswer, parse_answer
 from ..validation.declaration import read_declaration, write_declaration
 from ..validation.form import form_spec
 from ..validation.html_report import render_html
@@ -35,7 +37,7 @@ from ..validation.model import WORKBOOK_FORMAT, RunReport
 from ..validation.validator import Validator
 from .errors import HttpError
 
-__all__ = ["Context", "Rendered", "dispatch", "JOBS"]
+__all__ = ["Context", "Rendered", "dispatch", "JOBS", "REMOTE_JOBS"]
 
 log = logging.getLogger("emskg.jobs")
 
@@ -57,10 +59,17 @@ class Context:
 
     kg: KnowledgeGraph
     catalog: QueryCatalog = field(default_factory=QueryCatalog)
+    #: The store /sparql and named queries run on when it is embedded (``memory``: the KB plus the
+    #: registrations; ``oxigraph:PATH`` read-only). None for a ``sparql:`` store, which this process
+    #: cannot reach (no sockets): the server sends those queries, workers prepare and render them.
+    store: Store | None = None
 
     @classmethod
-    def load(cls, warm: bool = True) -> Context:
+    def load(cls, warm: bool = True, store: str | None = None) -> Context:
         ctx = cls(load_graph())
+        spec = parse_store_spec(store)
+        if spec.kind != "sparql":
+            ctx.store = open_store(spec, read_only=True, kg=ctx.kg)
         if warm:  # build the lazy indexes now, so no request pays for them inside its deadline
             ctx.index  # noqa: B018
             ctx.table2  # noqa: B018
@@ -94,16 +103,21 @@ class Context:
 
 # --- query results -----------------------------------------------------------------------------
 
+def _query_store(ctx: Context) -> ox.Store | Store:
+    return ctx.store if ctx.store is not None else ctx.kg.store
+
+
 def _named_result(ctx: Context, name: str, params: Mapping[str, str], max_rows: int) -> QueryResult:
     query = ctx.catalog.get(name)
     text, subs = bind_params(query, params, ctx.resolver)
-    return run_sparql(ctx.kg.store, text, substitutions=subs, max_rows=max_rows, trusted=True)
+    return run_sparql(_query_store(ctx), text, substitutions=subs, max_rows=max_rows, trusted=True,
+                      kb=not query.reads_registry)
 
 
 def _sparql_result(ctx: Context, text: str, max_rows: int, default_graphs: list[str] | None = None,
                    named_graphs: list[str] | None = None, base_iri: str | None = None) -> QueryResult:
     """None for both graph lists: the query's own dataset; any list (even empty): the protocol's."""
-    return run_sparql(ctx.kg.store, text, max_rows=max_rows, base_iri=base_iri,
+    return run_sparql(_query_store(ctx), text, max_rows=max_rows, base_iri=base_iri,
                       default_graph=None if default_graphs is None else [ox.NamedNode(g) for g in default_graphs],
                       named_graphs=None if named_graphs is None else [ox.NamedNode(g) for g in named_graphs])
 
@@ -165,6 +179,57 @@ def job_named_table(ctx: Context, name: str, params: dict[str, str], max_rows: i
 
 def job_sparql_table(ctx: Context, text: str, max_rows: int) -> dict[str, Any]:
     return _table(ctx, _sparql_result(ctx, text, max_rows))
+
+
+# --- queries on a sparql: store: prepared here, sent by the server process, rendered here ---------
+
+#: The jobs that run a query on the store; on a ``sparql:`` store the server runs them in three steps.
+REMOTE_JOBS = frozenset({"sparql", "named", "named_table", "sparql_table"})
+
+
+def _fit(fmts: tuple[str | None, str | None], refusals: tuple[str, str], kind: str) -> str:
+    fmt = fmts[1] if kind == "graph" else fmts[0]
+    if fmt is None:
+        what = "CONSTRUCT/DESCRIBE" if kind == "graph" else "SELECT/ASK"
+        refusal = refusals[1] if kind == "graph" else refusals[0]
+        raise HttpError(refusal or f"none of the accepted types fits a {what} result", 406)
+    return fmt
+
+
+def job_remote_prepare(ctx: Context, job: str, args: tuple[Any, ...]) -> dict[str, Any]:
+    """Step 1 for a ``sparql:`` store: guard the query (client text is parsed here, never in the
+    server process), bind parameters, pick the format; what the server sends and how to render it."""
+    dataset: tuple[list[str] | None, list[str] | None] = (None, None)
+    if job in ("sparql", "sparql_table"):
+        text = args[0]
+        full, _ = prepare(text)
+        kind = result_kind(text)
+        if job == "sparql":
+            _, fmts, max_rows, default_graphs, named_graphs, refusals, base_iri = args
+            render: tuple[Any, ...] = (_fit(fmts, refusals, kind), fmts, refusals, max_rows)
+            dataset = (default_graphs, named_graphs)
+            if base_iri:
+                full = f"BASE <{base_iri}> " + full
+        else:
+            render = (None, None, None, args[1])
+        return {"text": full, "kb": False, "dataset": dataset, "render": render}
+    name, params, *rest = args
+    query = ctx.catalog.get(name)
+    text, subs = bind_params(query, params, ctx.resolver)
+    full, _ = prepare(text, substitutions=subs, trusted=True)
+    render = (rest[0], None, None, rest[1]) if job == "named" else (None, None, None, rest[0])
+    return {"text": full, "kb": not query.reads_registry, "dataset": dataset, "render": render}
+
+
+def job_remote_render(ctx: Context, job: str, content_type: str, body: bytes, render: tuple[Any, ...]) -> Any:
+    """Step 3 for a ``sparql:`` store: parse the engine's answer, cap the rows, render it."""
+    fmt, fmts, refusals, max_rows = render
+    result = materialise(parse_answer(RawAnswer(content_type, body)), max_rows)
+    if job in ("named_table", "sparql_table"):
+        return _table(ctx, result)
+    if fmts is not None:  # /sparql: the answer's kind decides (as job_sparql does)
+        fmt = _fit(fmts, refusals, "graph" if result.kind == "graph" else "select")
+    return _rendered(result, fmt)
 
 
 # --- browsing, Table 2, validation -------------------------------------------------------------
@@ -281,6 +346,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     "form": job_form,
     "convert": job_convert,
     "options": job_options,
+    "remote_prepare": job_remote_prepare,
+    "remote_render": job_remote_render,
 }
 
 

@@ -36,6 +36,7 @@ ENV_VARS: dict[str, str] = {
     "EMSKG_MAX_HEADERS": "max_headers",
     "EMSKG_MAX_CONNECTIONS": "max_connections",
     "EMSKG_MAX_INFLIGHT": "max_inflight",
+    "EMSKG_STORE": "store",
 }
 
 
@@ -85,6 +86,9 @@ class Settings:
     #: Open connections at most (more are answered 503 and closed), and requests handled at once (503 beyond).
     max_connections: int = 1024
     max_inflight: int = 256
+    #: The store ``/sparql`` and the named queries run on (``memory``, ``oxigraph:PATH``,
+    #: ``sparql:URL``; docs/stores.md); None: ``memory``. Not in ``repr``: a URL may carry credentials.
+    store: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.workers < 1:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ..errors import StoreUnavailableError
 from .errors import HttpError, http_status, sanitize
 
 __all__ = ["WorkerPool", "QueryTimeout", "ServiceBusy", "WorkerCrashed"]
@@ -90,7 +91,7 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="emskg-parent-watch", daemon=True).start()
 
 
-def _worker_main(conn: Connection, memory_mb: int, warm: bool) -> None:
+def _worker_main(conn: Connection, memory_mb: int, warm: bool, store: str | None = None) -> None:
     """Entry point of a worker process: load the graph, then answer jobs until told to stop."""
     _exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group; the server stops us
@@ -103,7 +104,7 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool) -> None:
     from . import jobs
 
     try:
-        ctx = jobs.Context.load(warm=warm)
+        ctx = jobs.Context.load(warm=warm, store=store)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
         conn.send(("failed", sanitize(str(exc))))
         return
@@ -120,6 +121,8 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool) -> None:
             conn.send(("ok", jobs.dispatch(ctx, name, args)))
         except MemoryError:
             conn.send(("error", 503, "the query was aborted: it needed more memory than a worker may use"))
+        except StoreUnavailableError as exc:  # the store, not the query: 503 with its one line
+            conn.send(("error", 503, sanitize(str(exc))))
         except Exception as exc:  # noqa: BLE001 - every error becomes a status and one line
             status = http_status(exc)
             if status >= 500:
@@ -147,13 +150,16 @@ class WorkerPool:
     """``size`` worker processes; :meth:`run` executes one job on an idle one, under a deadline."""
 
     def __init__(self, size: int, *, timeout: float, acquire_timeout: float | None = None,
-                 memory_mb: int = 0, warm: bool = True, startup_timeout: float = 120.0) -> None:
+                 memory_mb: int = 0, warm: bool = True, startup_timeout: float = 120.0,
+                 store: str | None = None) -> None:
         self.size = size
         self.timeout = timeout
         self.acquire_timeout = timeout if acquire_timeout is None else acquire_timeout
         self.memory_mb = memory_mb
         self.warm = warm
         self.startup_timeout = startup_timeout
+        #: The ``--store`` text each worker opens (credentials come from the inherited environment).
+        self.store = store
         self.restarts = 0
         self._ctx = mp.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -184,7 +190,7 @@ class WorkerPool:
 
     def _launch(self) -> tuple[mp.process.BaseProcess, Connection]:
         parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.warm),
+        proc = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.warm, self.store),
                                  name="emskg-worker", daemon=True)
         proc.start()
         child.close()
