@@ -20,9 +20,8 @@ from emskg.sector.registry import (
     registration_report,
     unregister,
 )
-from emskg.validation.validator import Validator
-
 from emskg.stores import Store
+from emskg.validation.validator import Validator
 
 from .conftest import EXAMPLES, graph, make_store, registration_graphs
 

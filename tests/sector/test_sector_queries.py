@@ -18,7 +18,6 @@ from emskg.graph.store import KnowledgeGraph
 from emskg.query.named import get_query, list_queries, run_named_query
 from emskg.query.sparql import QueryResult
 from emskg.sector.registry import register_files
-
 from emskg.stores import Store
 
 from .conftest import EXAMPLES, make_store, registration_graphs

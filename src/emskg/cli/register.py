@@ -59,7 +59,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         run = register_files(store, args.files, jobs=args.jobs, kg=kg, progress=progress_bar("registering"))
     finally:
         store.close()
-    for name, error in run.unreadable:
+    for _, error in run.unreadable:
         print(f"emskg: {error}", file=sys.stderr)
     lines = [render(RunReport(tuple(run.reports)), "text")]
     lines += [f"registered {r.id} {r.system}\n" for r in run.registrations]
