@@ -255,8 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Feature commands live in modules of their own; each module's import must stay cheap.
     validate.register(sub)
     declare.register(sub)
-    stores.register(sub)
     register.register(sub)
+    stores.register(sub)
     serve.register(sub)
     return p
 

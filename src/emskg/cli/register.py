@@ -17,6 +17,7 @@ import argparse
 import sys
 
 from ._output import log_to_stderr, write_output
+from .stores import add_store_argument, progress_bar, store_from_args
 from .validate import _jobs
 
 __all__ = ["register"]
@@ -30,35 +31,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "store each, with its SHACL report, in its own named graph: the sector queries answer from "
                     "them. Registering a system again adds a newer registration.")
     r.add_argument("files", nargs="+", metavar="FILE", help="declarations (.ttl, .jsonld ..., .xlsx workbooks)")
-    _store_argument(r)
+    add_store_argument(r)
     r.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="validate in N processes (this one and N-1 workers)")
     r.add_argument("-o", "--output", help="write the report to a file instead of stdout")
     r.set_defaults(func=cmd_register)
 
     u = sub.add_parser("unregister", help="remove a system and all its registrations from the store's registry")
     u.add_argument("systems", nargs="+", metavar="SYSTEM_IRI", help="the IRI of a registered ems:ManagementSystem")
-    _store_argument(u)
+    add_store_argument(u)
     u.set_defaults(func=cmd_unregister)
-
-
-def _store_argument(p: argparse.ArgumentParser) -> None:
-    try:
-        from .store import add_store_argument
-    except ImportError:  # the stores helper's module: until it exists, the same flag spelled here
-        p.add_argument("--store", metavar="STORE", default=None,
-                       help="memory (default), oxigraph:PATH or sparql:QUERY_URL (default: $EMSKG_STORE)")
-    else:
-        add_store_argument(p)
-
-
-def _open_store(args: argparse.Namespace) -> object:
-    try:
-        from .store import store_from_args
-    except ImportError:
-        from ..stores import open_store  # type: ignore[attr-defined]
-
-        return open_store(args.store)
-    return store_from_args(args)
 
 
 def cmd_register(args: argparse.Namespace) -> int:
@@ -69,18 +50,16 @@ def cmd_register(args: argparse.Namespace) -> int:
     from ..validation.report import render
 
     log_to_stderr()
-    store = _open_store(args)
-    deny_network()  # declarations are untrusted (a sparql: store was connected to above)
     kg = load_graph()
+    store = store_from_args(args, kg=kg)
     settle()
-    progress = _progress if sys.stderr.isatty() else None
     try:
-        run = register_files(store, args.files, jobs=args.jobs, kg=kg, progress=progress)  # type: ignore[arg-type]
+        if store.kind != "sparql":  # a sparql: store talks over the network; the parsers never do
+            deny_network()
+        run = register_files(store, args.files, jobs=args.jobs, kg=kg, progress=progress_bar("registering"))
     finally:
-        if progress is not None:
-            sys.stderr.write("\n")
-        store.close()  # type: ignore[attr-defined]
-    for name, error in run.unreadable:
+        store.close()
+    for _, error in run.unreadable:
         print(f"emskg: {error}", file=sys.stderr)
     lines = [render(RunReport(tuple(run.reports)), "text")]
     lines += [f"registered {r.id} {r.system}\n" for r in run.registrations]
@@ -88,26 +67,21 @@ def cmd_register(args: argparse.Namespace) -> int:
     return run.exit_code()
 
 
-def _progress(done: int, total: int) -> None:
-    sys.stderr.write(f"\rregistered {done}/{total}")
-    sys.stderr.flush()
-
-
 def cmd_unregister(args: argparse.Namespace) -> int:
     from ..errors import NotFoundError
     from ..sector.registry import unregister
 
-    store = _open_store(args)
+    store = store_from_args(args)
     code = 0
     try:
         for system in args.systems:
             try:
-                n = unregister(store, [system])  # type: ignore[arg-type]
+                n = unregister(store, [system])
             except NotFoundError as exc:
                 print(f"emskg: {exc}", file=sys.stderr)
                 code = 2
                 continue
             print(f"unregistered {system} ({n} registration{'' if n == 1 else 's'})")
     finally:
-        store.close()  # type: ignore[attr-defined]
+        store.close()
     return code

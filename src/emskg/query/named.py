@@ -130,7 +130,7 @@ def _parse(path: Path, name: str) -> NamedQuery:
     title = (fields.get("title") or [name])[0]
     dataset = (fields.get("dataset") or ["kb"])[0].lower()
     if dataset not in DATASETS:
-        raise QueryError(f"{path}: '# dataset:' takes one of {', '.join(DATASETS)}, not {dataset!r}")
+        raise QueryError(f"{path}: '# dataset:' is kb or registry, not {dataset!r}")
     return NamedQuery(name, title, " ".join(fields.get("description", [])), tuple(params), text, path,
                       tuple(fields.get("example", [])), dataset)
 

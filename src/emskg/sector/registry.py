@@ -229,12 +229,14 @@ def registration_quads(examined: Examined, registered_at: datetime, build_digest
     numbers = _bnode_numbers(examined.declaration)
     at_text = _xsd_datetime(registered_at)
     own = examined.declaration + examined.inferred
-    systems = sorted({s for s, p, o in own if p == RDF_TYPE and o == _SYSTEM}, key=lambda t: (isinstance(t, ox.BlankNode), t.value))
-    named_systems = [s for s in systems if isinstance(s, ox.NamedNode)]
-    first_system = named_systems[0].value if named_systems else None
-    if first_system is None and not systems:
-        first_system = REGISTRATION + "undeclared/" + hashlib.sha256(report.file.encode()).hexdigest()[:16]
-    key = first_system if first_system is not None else "_:b%d" % numbers.get(systems[0], 0)  # type: ignore[arg-type]
+    systems = sorted({s for s, p, o in own if p == RDF_TYPE and o == _SYSTEM},
+                     key=lambda t: (isinstance(t, ox.BlankNode), t.value))
+    if not systems:
+        key = REGISTRATION + "undeclared/" + hashlib.sha256(report.file.encode()).hexdigest()[:16]
+    elif isinstance(systems[0], ox.NamedNode):
+        key = systems[0].value
+    else:  # a blank-node system: named as validate names it until the graph's IRI exists
+        key = f"_:b{numbers.get(systems[0], 0)}"
     ident = hashlib.sha256(f"{key}|{at_text}|{examined.digest}".encode()).hexdigest()[:16]
     iri = REGISTRATION + ident
     reg = ox.NamedNode(iri)
@@ -260,9 +262,7 @@ def registration_quads(examined: Examined, registered_at: datetime, build_digest
     else:
         for s, p, o in dict.fromkeys(own):
             add(ox.Quad(s, p, o, reg))
-    system_nodes = [skolem(s) for s in systems]
-    if not system_nodes:
-        system_nodes = [ox.NamedNode(first_system)]  # type: ignore[arg-type]
+    system_nodes = [skolem(s) for s in systems] or [ox.NamedNode(key)]
     system = system_nodes[0].value
     periods = sorted({o.value for s, p, o in examined.declaration if p == _PERIOD and s in systems and isinstance(o, ox.Literal)})
     period_literals = [o for s, p, o in examined.declaration if p == _PERIOD and s in systems and isinstance(o, ox.Literal)]
@@ -495,7 +495,8 @@ def _rows(store: Store, text: str) -> list[dict[str, Any]]:
 
 
 def _registration_graphs(store: Store, system: str) -> list[str]:
-    rows = _rows(store, f"SELECT DISTINCT ?reg WHERE {{ GRAPH ?reg {{ ?reg a ems:Registration ; ems:registers {ox.NamedNode(system)} }} }}")
+    rows = _rows(store, "SELECT DISTINCT ?reg WHERE { GRAPH ?reg { ?reg a ems:Registration ; "
+                        f"ems:registers {ox.NamedNode(system)} }} }}")
     return sorted(r["reg"].value for r in rows)
 
 
