@@ -127,15 +127,16 @@ def engines(base: Path, wanted: Sequence[str]) -> Iterator[dict[str, tuple[str, 
         if "Virtuoso" in wanted:
             virtuoso = BenchVirtuoso(folder=base / "virtuoso", sql_port=free_port(), http_port=free_port())
             virtuoso.folder.mkdir(parents=True)
+            stack.callback(virtuoso.stop)  # registered first: an interrupted start-up stops it too
             virtuoso.start()
-            stack.callback(virtuoso.stop)
             virtuoso.setup_user()
             out["Virtuoso"] = (virtuoso.store_spec, virtuoso.env(gsp=True), virtuoso.folder)
             stack.callback(lambda: _checkpoint(virtuoso))
             _VIRTUOSO[0] = virtuoso
         if "Oxigraph server" in wanted:
-            server = OxigraphServer(base / "oxigraph-server" / "data").start()
+            server = OxigraphServer(base / "oxigraph-server" / "data")
             stack.callback(server.stop)
+            server.start()
             out["Oxigraph server"] = (server.spec, server.env(gsp=True), server.location)
         yield out
 
