@@ -22,6 +22,8 @@ rows of the four stores are compared (numbers to 4 decimals; order-insensitive).
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 import signal
 import statistics
@@ -41,8 +43,6 @@ from common import ROOT, table
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-from engines import OxigraphServer  # noqa: E402  (tests/engines.py: the Oxigraph server the tests start)
-from engines_virtuoso import VirtuosoServer, free_port  # noqa: E402
 from sector_data import Planned, generate_sector, register_sector  # noqa: E402
 
 from emskg.graph.store import KnowledgeGraph, load_graph  # noqa: E402
@@ -50,6 +50,8 @@ from emskg.query.named import TermResolver, list_queries, run_named_query  # noq
 from emskg.stores import Store, open_store  # noqa: E402
 from emskg.stores.embedded import MemoryStore  # noqa: E402
 from emskg.stores.load import load_kb  # noqa: E402
+from engines import OxigraphServer  # noqa: E402  (tests/engines.py: the Oxigraph server the tests start)
+from engines_virtuoso import VirtuosoServer, free_port  # noqa: E402
 
 STORES = ("memory", "oxigraph:PATH", "Virtuoso", "Oxigraph server")
 #: What the 66,000 run measures (the stores one would hold the whole US sector in).
@@ -85,6 +87,10 @@ class Measured:
     load_quads: int = 0
     register_s: float = 0.0
     write_s: float = 0.0
+    #: CPU seconds of the registration: this process, its worker processes, the engine's process
+    cpu_self: float = 0.0
+    cpu_workers: float = 0.0
+    cpu_engine: float | None = None
     registered: int = 0
     disk_bytes: int | None = None
     quads: int = 0
@@ -114,30 +120,42 @@ class _TimedWrites:
         return getattr(self._store, name)
 
 
+def process_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) a process has used so far (Linux /proc), None when unknown."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def folder_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 @contextmanager
-def engines(base: Path, wanted: Sequence[str]) -> Iterator[dict[str, tuple[str, dict[str, str], Path]]]:
-    """The remote engines ``wanted`` names, started in ``base``: name -> (store spec, environment,
-    data folder). Stopped when the block ends, whatever happens in it."""
+def engines(base: Path, wanted: Sequence[str]) -> Iterator[dict[str, tuple[dict[str, str], Path, int | None]]]:
+    """The remote engines ``wanted`` names, started in ``base``: name -> (environment, data folder,
+    process id). Stopped when the block ends, whatever happens in it."""
     with ExitStack() as stack:
-        out: dict[str, tuple[str, dict[str, str], Path]] = {}
+        out: dict[str, tuple[dict[str, str], Path, int | None]] = {}
         if "Virtuoso" in wanted:
             virtuoso = BenchVirtuoso(folder=base / "virtuoso", sql_port=free_port(), http_port=free_port())
             virtuoso.folder.mkdir(parents=True)
             stack.callback(virtuoso.stop)  # registered first: an interrupted start-up stops it too
             virtuoso.start()
             virtuoso.setup_user()
-            out["Virtuoso"] = (virtuoso.store_spec, virtuoso.env(gsp=True), virtuoso.folder)
+            out["Virtuoso"] = (virtuoso.env(gsp=True), virtuoso.folder,
+                               virtuoso.process.pid if virtuoso.process else None)
             stack.callback(lambda: _checkpoint(virtuoso))
             _VIRTUOSO[0] = virtuoso
         if "Oxigraph server" in wanted:
             server = OxigraphServer(base / "oxigraph-server" / "data")
             stack.callback(server.stop)
             server.start()
-            out["Oxigraph server"] = (server.spec, server.env(gsp=True), server.location)
+            out["Oxigraph server"] = (server.env(gsp=True), server.location, server.proc.pid if server.proc else None)
         yield out
 
 
@@ -210,7 +228,7 @@ def count_quads(store: Store) -> int:
 
 
 def measure(name: str, store: Store, kg: KnowledgeGraph, plan: list[Planned], *, jobs: int, repeat: int,
-            folder: Path | None) -> Measured:
+            folder: Path | None, pid: int | None = None) -> Measured:
     """Load, register, query one store (already open and empty)."""
     m = Measured(name)
     print(f"bench: stores: {name}: load ...", file=sys.stderr, flush=True)
@@ -219,9 +237,15 @@ def measure(name: str, store: Store, kg: KnowledgeGraph, plan: list[Planned], *,
     m.load_s, m.load_quads = time.perf_counter() - t, loaded.quads if hasattr(loaded, "quads") else 0
     print(f"bench: stores: {name}: register {len(plan):,} ...", file=sys.stderr, flush=True)
     timed = _TimedWrites(store)
+    cpu0, children0, engine0 = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN), process_cpu(pid)
     t = time.perf_counter()
     run = register_sector(timed, plan, kg=kg, jobs=jobs)
     m.register_s, m.write_s, m.registered = time.perf_counter() - t, timed.seconds, len(run.registrations)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers, once they have exited
+    m.cpu_self = time.process_time() - cpu0
+    m.cpu_workers = children.ru_utime + children.ru_stime - children0.ru_utime - children0.ru_stime
+    engine1 = process_cpu(pid)
+    m.cpu_engine = engine1 - engine0 if engine0 is not None and engine1 is not None else None
     print(f"bench: stores: {name}: {m.registered:,} in {m.register_s:.1f} s ({m.rate:,.0f}/s; "
           f"writes {m.write_s:.1f} s); queries ...", file=sys.stderr, flush=True)
     m.quads = count_quads(store)
@@ -255,6 +279,7 @@ def run_bench(*, n: int, wanted: Sequence[str] = STORES, jobs: int = 2, repeat: 
             for name in wanted:
                 store: Store
                 folder: Path | None = None
+                pid: int | None = None
                 if name == "memory":
                     store = MemoryStore(load_graph(), registry=base / "memory-registry")
                     folder = base / "memory-registry"
@@ -262,10 +287,10 @@ def run_bench(*, n: int, wanted: Sequence[str] = STORES, jobs: int = 2, repeat: 
                     folder = base / "oxigraph"
                     store = open_store(f"oxigraph:{folder}", env={})
                 else:
-                    spec, env, folder = remote[name]
+                    env, folder, pid = remote[name]
                     store = open_store(None, env=env, kg=kg)
                 try:
-                    results.append(measure(name, store, kg, plan, jobs=jobs, repeat=repeat, folder=folder))
+                    results.append(measure(name, store, kg, plan, jobs=jobs, repeat=repeat, folder=folder, pid=pid))
                 finally:
                     store.close()
                     if name == "memory":
@@ -279,6 +304,15 @@ def _mib(b: int | None) -> str:
     return "—" if b is None else f"{b / 2**20:,.0f} MiB"
 
 
+def _per(cpu: float | None, n: int) -> str:
+    return "—" if cpu is None or not n else f"{cpu * 1000 / n:.2f}"
+
+
+def _idle_rate(m: Measured) -> str:
+    cpu = m.cpu_self + m.cpu_workers + (m.cpu_engine or 0.0)
+    return f"{2 * m.registered / cpu:,.0f}" if cpu else "—"
+
+
 def report(results: list[Measured], *, n: int, jobs: int, repeat: int, systems: int) -> tuple[str, dict[str, Any]]:
     figures: dict[str, Any] = {"stores_n": n}
     names = [m.name for m in results]
@@ -290,6 +324,8 @@ def report(results: list[Measured], *, n: int, jobs: int, repeat: int, systems: 
         key = m.name.lower().replace(":path", "").replace(" ", "_")
         figures[f"stores_rate_{key}"] = m.rate
         figures[f"stores_load_{key}"] = m.load_s
+        cpu = m.cpu_self + m.cpu_workers + (m.cpu_engine or 0.0)
+        figures[f"stores_idle_rate_{key}"] = 2 * m.registered / cpu if cpu else 0.0
         figures[f"stores_slowest_{key}"] = max(max(m.warm.values()), max(m.cold.values()))
         figures[f"stores_same_{key}"] = same[m.name]
         if m.disk_bytes is not None:
@@ -314,10 +350,17 @@ def report(results: list[Measured], *, n: int, jobs: int, repeat: int, systems: 
     rows = []
     for m in results:
         rows.append((m.name, f"{m.load_s:.2f}", f"{m.registered:,}", f"{m.register_s:.1f}", f"{m.rate:,.0f}",
-                     f"{m.write_s:.1f}", f"{m.registered / m.write_s:,.0f}" if m.write_s else "—",
-                     f"{m.quads:,}", _mib(m.disk_bytes)))
+                     f"{m.write_s:.1f}", _per(m.cpu_self + m.cpu_workers, m.registered),
+                     _per(m.cpu_engine, m.registered), _idle_rate(m), f"{m.quads:,}", _mib(m.disk_bytes)))
     lines.append(table(["store", "load s", "registered", "register s", "declarations/s", "of which writes s",
-                        "declarations/s (writes only)", "quads in named graphs", "folder on disk"], rows))
+                        "CPU ms/declaration: emskg", "CPU ms/declaration: engine", "declarations/s on 2 idle cores (CPU bound)",
+                        "quads in named graphs", "folder on disk"], rows))
+    lines += ["", "The machine is shared with other jobs, so wall-clock rates understate what 2 cores do alone; "
+              "the CPU columns do not depend on the load: emskg = this process (parsing the workers' answers, "
+              "building and writing the quads; for memory and oxigraph:PATH the store's own work is in it) plus "
+              "its worker processes (validation and reasoning); engine = the Virtuoso or Oxigraph server process. "
+              "The last rate is 2 cores divided by the sum: what the run would reach if the work spread "
+              "perfectly over 2 otherwise idle cores (an upper bound)."]
     lines += ["", "### Sector queries", "",
               f"Milliseconds per query, default parameters: cold = the first run of that query on the store, "
               f"warm = the median of {repeat} runs after it. Rows compared across the stores "
@@ -344,7 +387,9 @@ def goal_rows(f: dict[str, Any], mark: Callable[[bool], str]) -> list[tuple[str,
     for key, name, goal in (("oxigraph", "oxigraph:PATH", 500), ("virtuoso", "Virtuoso", 200)):
         if f"stores_rate_{key}" in f:
             rate = f[f"stores_rate_{key}"]
-            rows.append((f"register ≥ {goal} declarations/s into {name} on 2 cores", f"{rate:,.0f}/s",
+            idle = f.get(f"stores_idle_rate_{key}", 0.0)
+            rows.append((f"register ≥ {goal} declarations/s into {name} on 2 cores",
+                         f"{rate:,.0f}/s on the shared machine; CPU-bound bound on 2 idle cores {idle:,.0f}/s",
                          mark(rate >= goal)))
     slow = {k.removeprefix("stores_slowest_"): v for k, v in f.items() if k.startswith("stores_slowest_")}
     if slow:
