@@ -111,8 +111,10 @@ def main() -> int:
         "queries": lambda: queries_bench.run_bench(kg, validate_bench.declarations(big), limit=limit, repeat=repeat),
         "endpoint": lambda: endpoint_bench.run_bench(seconds=seconds, levels=levels),
         "coldstart": lambda: coldstart_bench.run_bench(repeat=3 if args.smoke else 10),
-        "stores": lambda: stores_bench.run_bench(n=args.scale or sector, repeat=sector_repeat,
-                                                 wanted=stores_bench.SCALE_STORES if args.scale else stores_bench.STORES),
+        "stores": lambda: stores_bench.run_bench(
+            n=args.scale or sector, repeat=sector_repeat,
+            wanted=stores_bench.SCALE_STORES if args.scale else stores_bench.STORES,
+            prefill=max(0, args.scale - stores_bench.SCALE_REGISTERED) if args.scale else 0),
     }
     sections = []
     for name, fn in runs.items():
