@@ -336,8 +336,16 @@ def measure(name: str, store: Store, kg: KnowledgeGraph, plan: list[Planned], *,
         t = time.perf_counter()
         if name == "Virtuoso" and _VIRTUOSO[0] is not None:
             _VIRTUOSO[0].bulk_load([prefill[0]])  # ld_dir + rdf_loader_run + checkpoint (isql)
-        else:
-            store.bulk_load_file(prefill[0])  # type: ignore[attr-defined]  (oxigraph:PATH)
+        elif name == "oxigraph:PATH":
+            store.bulk_load_file(prefill[0])  # type: ignore[attr-defined]
+        else:  # memory, Oxigraph server: their ordinary writes, 50,000 quads at a time
+            batch: list[ox.Quad] = []
+            for q in ox.parse(path=str(prefill[0]), format=ox.RdfFormat.N_QUADS):
+                batch.append(q)
+                if len(batch) >= 50_000:
+                    store.insert_quads(batch)
+                    batch = []
+            store.insert_quads(batch)
         m.fill_s, m.prefilled = time.perf_counter() - t, prefill[1]
         print(f"bench: stores: {name}: bulk-loaded in {m.fill_s:.0f} s", file=sys.stderr, flush=True)
     print(f"bench: stores: {name}: register {len(plan):,} ...", file=sys.stderr, flush=True)
@@ -414,6 +422,11 @@ def run_bench(*, n: int, wanted: Sequence[str] = STORES, jobs: int = 2, repeat: 
                 try:
                     results.append(measure(name, store, kg, plan, jobs=jobs, repeat=repeat, folder=folder, pid=pid,
                                            prefill=filled))
+                    r = results[-1]  # what this store measured, in case the run is stopped before the report
+                    print(f"bench: stores: {name}: " + json.dumps({"cold": r.cold, "warm": r.warm, "quads": r.quads,
+                                                                 "disk": r.disk_bytes, "fill_s": r.fill_s,
+                                                                 "cpu": [r.cpu_self, r.cpu_workers, r.cpu_engine]}),
+                          file=sys.stderr, flush=True)
                 finally:
                     store.close()
                     if name == "memory":
@@ -532,15 +545,20 @@ def goal_rows(f: dict[str, Any], mark: Callable[[bool], str]) -> list[tuple[str,
 
 
 def main() -> None:
+    global LIMIT_S
     import argparse
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("n", type=int)
     p.add_argument("--stores", default=",".join(STORES))
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--prefill", type=int, default=0, help="bulk-load this many of the N first (see run_bench)")
+    p.add_argument("--limit", type=float, default=120.0, help="seconds after which a query is stopped")
     a = p.parse_args()
-    md, figures = run_bench(n=a.n, wanted=[s.strip() for s in a.stores.split(",")], repeat=a.repeat)
-    print(md)
+    LIMIT_S = a.limit
+    md, figures = run_bench(n=a.n, wanted=[s.strip() for s in a.stores.split(",")], repeat=a.repeat,
+                            prefill=a.prefill)
+    print(md, flush=True)
     print(json.dumps(figures, indent=1))
 
 
