@@ -371,6 +371,8 @@ def test_openapi_schema_is_valid_and_every_path_exists(http: httpx.Client) -> No
                 url = url.replace(placeholder, value)
             if "{" in url and not path.startswith("/kb/"):
                 continue
+            if path.startswith("/declarations/"):  # registration ids exist once registered: test_declarations.py
+                continue
             if path.startswith(("/outcomes/", "/elements/", "/value-chains/", "/utilities/", "/components/",
                                 "/stages/", "/organizations/")):
                 url = http.get(path.rsplit("/", 1)[0]).json()[0]["href"]

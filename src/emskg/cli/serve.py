@@ -23,7 +23,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env(host=args.host, port=args.port, workers=args.workers,
                                      query_timeout=args.timeout, max_rows=args.max_rows,
-                                     cors_origins=args.cors)
+                                     cors_origins=args.cors, store=args.store)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     # One uvicorn process; parallelism comes from the query worker pool, not from uvicorn workers. The
@@ -45,6 +45,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--workers", type=int, help="query worker processes (default: 2-4 by CPU; EMSKG_WORKERS)")
     s.add_argument("--timeout", type=float, help="seconds a query may run (default 5; EMSKG_QUERY_TIMEOUT)")
     s.add_argument("--max-rows", type=int, help="rows a result may carry (default 10000; EMSKG_MAX_ROWS)")
+    s.add_argument("--store", help="the store to answer from and register into: memory (default), oxigraph:PATH "
+                                    "or sparql:QUERY_URL (EMSKG_STORE)")
     s.add_argument("--cors", help="comma-separated origins allowed by CORS, or * (EMSKG_CORS_ORIGINS)")
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* from --forwarded-allow-ips")

@@ -56,7 +56,8 @@ def graph_stats() -> GraphStats:
 
 def _start(settings: Settings) -> ServerState:
     stats = graph_stats()
-    pool = WorkerPool(settings.workers, timeout=settings.query_timeout, memory_mb=settings.worker_memory_mb)
+    pool = WorkerPool(settings.workers, timeout=settings.query_timeout, memory_mb=settings.worker_memory_mb,
+                      store_spec=settings.store)
     pool.start()
     log.info("emskg %s: %d triples (cache %s), %d query workers", __version__, stats.triples, stats.digest,
              settings.workers)
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            prefixes=("/sparql", "/queries/"), version=lambda: _catalog_version(app))
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Accept", "Content-Type", "Authorization"], max_age=600)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
@@ -100,9 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _catalog_version(app: FastAPI) -> object:
-    """Changes when a named query is added or edited, so cached answers never outlive their query."""
+    """Changes when a named query is added or edited, or a registration is written or removed, so
+    cached answers never outlive their query or the store they came from."""
     st = getattr(app.state, "emskg", None)
-    return st.catalog.signature() if st is not None else None
+    return (st.catalog.signature(), st.pool.generation) if st is not None else None
 
 
 def create_app_from_env() -> FastAPI:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import EmskgError, ForbiddenQueryError, NotFoundError, UnknownQueryError
+from ..errors import EmskgError, ForbiddenQueryError, NotFoundError, StoreUnavailableError, UnknownQueryError
 
 __all__ = ["HttpError", "http_status", "sanitize"]
 
@@ -28,9 +28,12 @@ class HttpError(EmskgError):
 
 
 def http_status(exc: BaseException) -> int:
-    """400 for a bad request, 403 for a forbidden one, 404 for an unknown name, 500 otherwise."""
+    """400 for a bad request, 403 for a forbidden one, 404 for an unknown name, 503 when the store
+    cannot be reached (or is held by another writer), 500 otherwise."""
     if isinstance(exc, HttpError):
         return exc.status
+    if isinstance(exc, StoreUnavailableError):
+        return 503
     if isinstance(exc, (UnknownQueryError, NotFoundError)):
         return 404
     if isinstance(exc, ForbiddenQueryError):

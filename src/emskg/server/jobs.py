@@ -9,21 +9,24 @@ memory limit apply; the server process itself never runs a query.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from ..core.rdfio import FORMATS, format_for, serialize
-from ..core.vocab import EMS, RDF_TYPE
+from ..core.sparqltext import bind_values
+from ..core.vocab import EMS, EMSKG, PREFIXES, RDF_TYPE
+from ..errors import NotFoundError, QueryError
 from ..graph.store import KnowledgeGraph, load_graph, settle
 from ..query.browse import EntityIndex, describe, list_entities, node
 from ..query.catalog import QueryCatalog
 from ..query.formats import compact, render
 from ..query.linked import kb_iri, ontology_triples, resource_description, shapes_triples
-from ..query.named import TermResolver, bind_params
+from ..query.named import NamedQuery, TermResolver, bind_params
 from ..query.ontodoc import ontology_html
 from ..query.publish import void_triples
 from ..query.sparql import QueryResult, run_sparql
@@ -35,7 +38,14 @@ from ..validation.model import WORKBOOK_FORMAT, RunReport
 from ..validation.validator import Validator
 from .errors import HttpError
 
-__all__ = ["Context", "Rendered", "dispatch", "JOBS"]
+if TYPE_CHECKING:
+    from ..sector.registry import Registration
+    from ..stores import Store
+
+__all__ = ["Context", "Rendered", "dispatch", "JOBS", "registration_json"]
+
+#: Where registration graphs live (docs/stores.md): ``REGISTRATION + <id>``.
+REGISTRATION = EMSKG + "registration/"
 
 log = logging.getLogger("emskg.jobs")
 
@@ -53,14 +63,18 @@ class Rendered:
 
 @dataclass
 class Context:
-    """What a worker keeps between jobs: the graph and the indexes built over it."""
+    """What a worker keeps between jobs: the graph, the indexes built over it, and a read handle on
+    the server's store (registrations; the store itself picks up writes made since it was opened)."""
 
     kg: KnowledgeGraph
     catalog: QueryCatalog = field(default_factory=QueryCatalog)
+    #: The server's store (``emskg serve --store``); None: ``EMSKG_STORE``, else memory.
+    store_spec: str | None = None
+    _registry: Store | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, warm: bool = True) -> Context:
-        ctx = cls(load_graph())
+    def load(cls, warm: bool = True, store_spec: str | None = None) -> Context:
+        ctx = cls(load_graph(), store_spec=store_spec)
         if warm:  # build the lazy indexes now, so no request pays for them inside its deadline
             ctx.index  # noqa: B018
             ctx.table2  # noqa: B018
@@ -71,6 +85,16 @@ class Context:
                 log.exception("the declaration validator failed to warm up; /validate will report errors")
             settle()  # the graph lives as long as the worker: keep the garbage collector off it
         return ctx
+
+    @property
+    def registry(self) -> Store:
+        """The store registrations are read from, opened read-only on first use (so a store that is
+        down does not keep the KB pages from starting). Raises ``StoreUnavailableError``."""
+        if self._registry is None:
+            from ..stores import open_store  # the registry stack loads on first use, not at warm-up
+
+            self._registry = open_store(self.store_spec, read_only=True)
+        return self._registry
 
     @cached_property
     def index(self) -> EntityIndex:
@@ -94,9 +118,46 @@ class Context:
 
 # --- query results -----------------------------------------------------------------------------
 
+_REGISTRY_HEADER = re.compile(r"^#\s*dataset:\s*registry\s*$", re.MULTILINE | re.IGNORECASE)
+
+
+def is_registry_query(query: NamedQuery) -> bool:
+    """Whether a named query answers from registered declarations (its header says ``# dataset:
+    registry``): those run on the server's store, the others on the knowledge graph."""
+    return bool(_REGISTRY_HEADER.search(query.text.split("\n\n", 1)[0]))
+
+
+def _materialise(answer: Any, max_rows: int) -> QueryResult:
+    """A store's answer (pyoxigraph result objects, whatever the store) as a bounded QueryResult."""
+    if isinstance(answer, (bool, ox.QueryBoolean)):
+        return QueryResult("ask", boolean=bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        variables = [v.value for v in answer.variables]
+        rows: list[tuple[Any, ...]] = []
+        for sol in answer:
+            if len(rows) >= max_rows:
+                return QueryResult("select", variables=variables, rows=rows, truncated=True)
+            rows.append(tuple(sol))
+        return QueryResult("select", variables=variables, rows=rows)
+    triples: list[Any] = []
+    for t in answer:
+        if len(triples) >= max_rows:
+            return QueryResult("graph", triples=triples, truncated=True)
+        triples.append((t.subject, t.predicate, t.object))
+    return QueryResult("graph", triples=triples)
+
+
 def _named_result(ctx: Context, name: str, params: Mapping[str, str], max_rows: int) -> QueryResult:
     query = ctx.catalog.get(name)
     text, subs = bind_params(query, params, ctx.resolver)
+    if is_registry_query(query):
+        if subs:
+            text = bind_values(text, subs)
+        prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+        try:
+            return _materialise(ctx.registry.query(prologue + text), max_rows)
+        except (OSError, ValueError, RuntimeError) as exc:  # evaluation errors surface lazily
+            raise QueryError(f"query failed: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}") from None
     return run_sparql(ctx.kg.store, text, substitutions=subs, max_rows=max_rows, trusted=True)
 
 
@@ -264,6 +325,108 @@ def job_convert(ctx: Context, data: bytes, fmt_in: str, fmt_out: str, name: str)
     return write_declaration(triples, fmt_out, lambda: ctx.validator.picklists)
 
 
+# --- registrations (issue 13): the server's store, written one registration at a time ---------------
+
+def registration_json(reg: Registration) -> dict[str, Any]:
+    """A registration record as the JSON API shows it (camelCase, as ``list_systems``)."""
+    return {"id": reg.id, "iri": reg.iri, "system": reg.system, "registeredAt": reg.registered_at.isoformat(),
+            "conforms": reg.conforms, "violations": reg.violations, "warnings": reg.warnings,
+            "sourceName": reg.source_name, "reportingPeriod": reg.reporting_period}
+
+
+def _writable(ctx: Context) -> Store:
+    """A writable handle on the server's store, for one write (the read handles of every worker stay
+    read-only: an ``oxigraph:PATH`` store takes one writer at a time, and the server serialises its
+    writes). Raises ``StoreUnavailableError`` / ``StoreBusyError``."""
+    from ..stores import open_store
+
+    return open_store(ctx.store_spec)
+
+
+def job_register(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
+    """Validate, reason and store one declaration: its registration record and its report (the JSON
+    of one file of ``emskg validate --format json``). A declaration that cannot be read raises
+    ``InputError`` (400) and is not stored."""
+    from ..sector.registry import register_bytes
+
+    store = _writable(ctx)
+    try:
+        reg, report = register_bytes(store, data, fmt_name, name, kg=ctx.kg)
+    finally:
+        store.close()
+    return {"registration": registration_json(reg), "report": report.to_json()}
+
+
+_REG_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def _system_of(store: Store, ident: str) -> str:
+    """The system a registration id (or a system IRI) names. Raises ``NotFoundError``."""
+    if _REG_ID.fullmatch(ident):
+        reg = REGISTRATION + ident
+        answer = _materialise(store.query(f"SELECT ?s WHERE {{ GRAPH <{reg}> {{ <{reg}> <{EMS}registers> ?s }} }}"), 1)
+        for (term,) in answer.rows:
+            if isinstance(term, ox.NamedNode):
+                return term.value
+        raise NotFoundError(f"no registration {ident!r} (see GET /declarations)")
+    try:
+        ox.NamedNode(ident)
+    except ValueError:
+        raise NotFoundError(f"{ident!r} is neither a registration id nor a system IRI") from None
+    return ident
+
+
+def job_unregister(ctx: Context, ident: str) -> dict[str, Any]:
+    """Remove the system a registration id (or system IRI) names, with every registration of it (as
+    ``emskg unregister``). Raises ``NotFoundError`` when nothing is registered under that name."""
+    from ..sector.registry import unregister
+
+    store = _writable(ctx)
+    try:
+        system = _system_of(store, ident)
+        removed = unregister(store, [system])
+    finally:
+        store.close()
+    return {"system": system, "removed": removed}
+
+
+def job_declarations(ctx: Context) -> list[dict[str, Any]]:
+    """Every registered system's latest registration, with how many it has (``list_systems``)."""
+    from ..sector.registry import list_systems
+
+    systems: list[dict[str, Any]] = list_systems(ctx.registry)
+    return systems
+
+
+def job_declaration(ctx: Context, ident: str) -> dict[str, Any]:
+    """One registration's report, like one file of ``emskg validate --format json``. Raises
+    ``NotFoundError`` for an id that names no registration."""
+    if not _REG_ID.fullmatch(ident):
+        raise NotFoundError(f"no registration {ident!r}: ids are 16 hex digits (see GET /declarations)")
+    from ..sector.registry import registration_report
+
+    report: dict[str, Any] = registration_report(ctx.registry, ident)
+    return report
+
+
+#: The sector named queries the Sector page charts, in the order it shows them.
+SECTOR_QUERIES = ("sector-gaps", "sector-elements", "sector-initiatives", "sector-frameworks", "sector-outcomes",
+                  "sector-trend")
+
+
+def job_sector(ctx: Context, max_rows: int) -> dict[str, Any]:
+    """What the Sector page shows: the registered systems and each sector query's table (display
+    cells, as the query pages get them). A sector query missing from the catalog is left out."""
+    tables: dict[str, Any] = {}
+    names = {q.name for q in ctx.catalog.all()}
+    for name in SECTOR_QUERIES:
+        if name in names:
+            query = ctx.catalog.get(name)
+            tables[name] = {"title": query.title, "description": query.description,
+                            **_table(ctx, _named_result(ctx, name, {}, max_rows))}
+    return {"systems": job_declarations(ctx), "tables": tables}
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "linked": job_linked,
     "page_of": job_page_of,
@@ -281,6 +444,11 @@ JOBS: dict[str, Callable[..., Any]] = {
     "form": job_form,
     "convert": job_convert,
     "options": job_options,
+    "register": job_register,
+    "unregister": job_unregister,
+    "declarations": job_declarations,
+    "declaration": job_declaration,
+    "sector": job_sector,
 }
 
 

@@ -26,6 +26,9 @@ ENV_VARS: dict[str, str] = {
     "EMSKG_WORKER_MEMORY_MB": "worker_memory_mb",
     "EMSKG_CORS_ORIGINS": "cors_origins",
     "EMSKG_VALIDATE_TOKEN": "validate_token",
+    "EMSKG_REGISTER_TOKEN": "register_token",
+    "EMSKG_REGISTER_TIMEOUT": "register_timeout",
+    "EMSKG_STORE": "store",
     "EMSKG_PUBLIC_URL": "public_url",
     "EMSKG_RESPONSE_CACHE_MB": "response_cache_mb",
     "EMSKG_HEADER_TIMEOUT": "header_timeout",
@@ -65,6 +68,15 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     #: When set, POST /validate needs ``Authorization: Bearer <token>``.
     validate_token: str | None = field(default=None, repr=False)
+    #: When set, POST and DELETE /declarations (writes to the store) need ``Authorization: Bearer <token>``;
+    #: unset, they are refused (403). Separate from ``validate_token``: validating costs CPU and changes
+    #: nothing, registering changes what every sponsor sees, so it is opted into on its own.
+    register_token: str | None = field(default=None, repr=False)
+    #: Seconds a registration may take (validation, reasoning and the write).
+    register_timeout: float = 30.0
+    #: The store the server answers from and registers into (``memory``, ``oxigraph:PATH`` or
+    #: ``sparql:URL``; ``emskg serve --store``); None: ``memory``.
+    store: str | None = None
     #: The public base URL (behind a proxy) used in the service description instead of the Host header.
     public_url: str | None = None
     #: Memory for cached query responses (the graph is static while the server runs); 0 turns it off.
@@ -89,7 +101,7 @@ class Settings:
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
-        if self.query_timeout <= 0 or self.validate_timeout <= 0:
+        if self.query_timeout <= 0 or self.validate_timeout <= 0 or self.register_timeout <= 0:
             raise ValueError("timeouts must be positive")
         if self.response_cache_mb < 0:
             raise ValueError("response_cache_mb must not be negative")

@@ -3,7 +3,8 @@ named-query catalog and the loaded graph's figures."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
@@ -32,10 +33,23 @@ class ServerState:
     pool: WorkerPool
     catalog: QueryCatalog
     stats: GraphStats
+    #: One write to the store at a time: an ``oxigraph:PATH`` store takes one writer process (a second
+    #: one would wait, then fail with StoreBusyError).
+    write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def run(self, job: str, *args: Any, timeout: float | None = None) -> Any:
         """Run a job on a worker (blocking: call from a ``def`` endpoint or ``run_in_threadpool``)."""
         return self.pool.run(job, *args, timeout=timeout)
+
+    def write(self, job: str, *args: Any, timeout: float | None = None) -> Any:
+        """Run a job that writes to the store, one at a time, then move the pool's generation on so
+        that the response cache answers no query from before the write. The generation moves even
+        when the job failed or timed out: a write may have landed before the failure."""
+        with self.write_lock:
+            try:
+                return self.pool.run(job, *args, timeout=timeout)
+            finally:
+                self.pool.bump()
 
 
 def state(request: Request) -> ServerState:
