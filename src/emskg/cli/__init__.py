@@ -19,7 +19,7 @@ from .._version import __version__
 from ..core.rdfio import GRAPH_FORMATS
 from ..errors import EXIT_USAGE, EmskgError, InputError
 from ..query.formats import FORMATS as RESULT_FORMATS
-from . import declare, serve, validate
+from . import declare, serve, stores, validate
 from ._output import write_output
 
 __all__ = ["main", "build_parser"]
@@ -139,21 +139,32 @@ def _no_network() -> None:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from ..graph.store import load_graph
-    from ..query.named import get_query, run_named_query
+    from ..query.named import TermResolver, get_query, run_named
 
-    get_query(args.name)  # unknown names fail before the graph is loaded
-    _no_network()
+    query = get_query(args.name)  # unknown names fail before the graph is loaded
+    spec = stores.store_spec_from_args(args)
+    if spec.kind != "sparql":
+        _no_network()
     kg = load_graph(read_only=True)
-    result = run_named_query(kg.store, args.name, _params(args.param))
+    if spec.kind == "memory" and not query.reads_registry:
+        result = run_named(kg.store, query, _params(args.param))  # the build cache itself: fastest
+    else:
+        store = stores.store_from_args(args, read_only=True, kg=None if spec.kind == "memory" else kg)
+        try:
+            result = run_named(store, query, _params(args.param), resolver=TermResolver(kg.store))
+        finally:
+            store.close()
     _emit_result(result, args.format, args.output)
     return 0
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
     from ..graph.store import load_graph
-    from ..query.sparql import run_sparql
+    from ..query.sparql import guard, run_sparql
 
-    _no_network()
+    spec = stores.store_spec_from_args(args)
+    if spec.kind != "sparql":
+        _no_network()
     text = args.query
     if text == "-":
         text = _utf8(sys.stdin.buffer.read(), "standard input")
@@ -162,8 +173,17 @@ def cmd_sparql(args: argparse.Namespace) -> int:
             text = _utf8(Path(text).read_bytes(), args.query)
         except OSError as exc:
             raise InputError(f"{args.query}: cannot read ({exc.strerror})") from None
-    kg = load_graph(read_only=True)
-    _emit_result(run_sparql(kg.store, text), args.format, args.output)
+    if spec.kind == "memory":
+        kg = load_graph(read_only=True)
+        _emit_result(run_sparql(kg.store, text), args.format, args.output)
+        return 0
+    guard(text)  # refused before any store is opened or contacted
+    store = stores.store_from_args(args, read_only=True)
+    try:
+        result = run_sparql(store, text)
+    finally:
+        store.close()
+    _emit_result(result, args.format, args.output)
     return 0
 
 
@@ -218,12 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a parameter: a label, local name, CURIE or IRI (repeatable)")
     q.add_argument("--format", choices=fmts, default="table")
     q.add_argument("-o", "--output", help="write to a file instead of stdout")
+    stores.add_store_argument(q)
     q.set_defaults(func=cmd_query)
 
     s = sub.add_parser("sparql", help="run a SPARQL query (text, a .rq file, or - for stdin)")
     s.add_argument("query")
     s.add_argument("--format", choices=fmts, default="table")
     s.add_argument("-o", "--output", help="write to a file instead of stdout")
+    stores.add_store_argument(s)
     s.set_defaults(func=cmd_sparql)
 
     c = sub.add_parser("check", help="ontology consistency (HermiT) and knowledge-base quality checks")
@@ -233,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Feature commands live in modules of their own; each module's import must stay cheap.
     validate.register(sub)
     declare.register(sub)
+    stores.register(sub)
     serve.register(sub)
     return p
 

@@ -7,6 +7,11 @@ A named query is a SPARQL file whose leading comment block documents it::
     # param: component ems:Component = Check -- the plan/do/check/act component
     # param: outcome ems:ManagementOutcome = Financials -- a management outcome
     # param: initiative ems:ManagementInitiative+ -- one or more initiatives
+    # dataset: registry
+
+``# dataset: registry`` marks a query that reads registered declarations (the sector queries): on a
+store it runs over the store's own dataset (:meth:`emskg.stores.Store.query`); every other named
+query runs over the knowledge-graph closure (:meth:`emskg.stores.Store.kb_query`).
 
 A parameter's type is a class (the value must name an instance of it), ``literal``, or an XSD
 datatype. People pass what they know — a label ("Financials"), an alternative label ("GASB-34"), a
@@ -32,11 +37,14 @@ from ..core.paths import data_paths
 from ..core.terms import curie
 from ..core.vocab import PREFIXES, RDF_TYPE, RDFS_LABEL, SKOS_ALT_LABEL, xsd
 from ..errors import ParameterError, QueryError, UnknownQueryError
+from ..stores.base import Store
+from ..stores.embedded import EmbeddedStore
 from .sparql import QueryResult, run_sparql
 
-__all__ = ["Param", "NamedQuery", "list_queries", "get_query", "lookup", "run_named_query", "TermResolver", "load_queries"]
+__all__ = ["Param", "NamedQuery", "list_queries", "get_query", "lookup", "run_named_query", "run_named", "TermResolver",
+           "load_queries"]
 
-_HEADER = re.compile(r"^#\s*(title|description|param|example)\s*:\s*(.*)$", re.I)
+_HEADER = re.compile(r"^#\s*(title|description|param|example|dataset)\s*:\s*(.*)$", re.I)
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\S+?)(?P<many>\+)?"
     r"(?:\s*=\s*(?P<default>[^-]+?|\S.*?))?\s*(?:--\s*(?P<doc>.*))?$"
@@ -76,6 +84,12 @@ class NamedQuery:
     text: str
     path: Path
     examples: tuple[str, ...] = field(default=())
+    #: ``kb`` (the knowledge-graph closure) or ``registry`` (registrations: the store's own dataset).
+    dataset: str = "kb"
+
+    @property
+    def reads_registry(self) -> bool:
+        return self.dataset == "registry"
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -109,8 +123,11 @@ def _parse(path: Path, name: str) -> NamedQuery:
         if p.many and f"VALUES ?{p.name} {{}}" not in text:
             raise QueryError(f"{path}: list parameter {p.name!r} needs a 'VALUES ?{p.name} {{}}' slot")
     title = (fields.get("title") or [name])[0]
+    dataset = (fields.get("dataset") or ["kb"])[0].lower()
+    if dataset not in ("kb", "registry"):
+        raise QueryError(f"{path}: '# dataset:' is kb or registry, not {dataset!r}")
     return NamedQuery(name, title, " ".join(fields.get("description", [])), tuple(params), text, path,
-                      tuple(fields.get("example", [])))
+                      tuple(fields.get("example", [])), dataset)
 
 
 def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
@@ -288,11 +305,31 @@ def bind_params(
     return text, subs
 
 
-def run_named_query(store: ox.Store, name: str, params: Mapping[str, str] | None = None, *,
-                    resolver: TermResolver | None = None, max_rows: int | None = None) -> QueryResult:
-    """Run a named query with parameters given as people type them.
+def run_named_query(store: ox.Store | Store, name: str, params: Mapping[str, str] | None = None, *,
+                    resolver: TermResolver | None = None, max_rows: int | None = None,
+                    timeout: float | None = None) -> QueryResult:
+    """Run a named query with parameters given as people type them, on a pyoxigraph store or an
+    emskg store (KB queries over its knowledge-graph closure, ``# dataset: registry`` ones over its
+    own dataset). ``resolver`` resolves parameter values (default: against ``store`` itself, which
+    must then be a pyoxigraph or embedded store; pass one over the local graph for a remote store).
 
-    Raises ``UnknownQueryError``, ``ParameterError``, or ``QueryError`` when the query fails."""
+    Raises ``UnknownQueryError``, ``ParameterError``, ``QueryError`` when the query fails, and
+    ``StoreUnavailableError`` when the store cannot be reached."""
     query = get_query(name)
-    text, subs = bind_params(query, params or {}, resolver or TermResolver(store))
-    return run_sparql(store, text, substitutions=subs, max_rows=max_rows, trusted=True)
+    return run_named(store, query, params, resolver=resolver, max_rows=max_rows, timeout=timeout)
+
+
+def run_named(store: ox.Store | Store, query: NamedQuery, params: Mapping[str, str] | None = None, *,
+              resolver: TermResolver | None = None, max_rows: int | None = None,
+              timeout: float | None = None) -> QueryResult:
+    """:func:`run_named_query` for a query already looked up (a server's catalog)."""
+    if resolver is None:
+        if isinstance(store, EmbeddedStore):
+            resolver = TermResolver(store.current())
+        elif isinstance(store, ox.Store):
+            resolver = TermResolver(store)
+        else:
+            raise ParameterError("a remote store needs a resolver over the local knowledge graph")
+    text, subs = bind_params(query, params or {}, resolver)
+    return run_sparql(store, text, substitutions=subs, max_rows=max_rows, trusted=True,
+                      kb=not query.reads_registry, timeout=timeout)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from typing import Literal as TLiteral
 
 import pyoxigraph as ox
@@ -22,9 +23,11 @@ from ..core.sparqltext import bind_values, query_form
 from ..core.terms import ResultTerm, Triple
 from ..core.vocab import PREFIXES
 from ..errors import QueryError
+from ..stores.base import Store
+from ..stores.embedded import EmbeddedStore
 from .guard import check, engine_refusal
 
-__all__ = ["QueryResult", "guard", "result_kind", "run_sparql"]
+__all__ = ["QueryResult", "guard", "result_kind", "run_sparql", "prepare", "materialise"]
 
 def guard(query: str, *, trusted: bool = False) -> None:
     """Refuse SERVICE and SPARQL Update, bound length and nesting: see :mod:`emskg.query.guard`.
@@ -64,7 +67,7 @@ class QueryResult:
 
 
 def run_sparql(
-    store: ox.Store,
+    store: ox.Store | Store,
     query: str,
     *,
     substitutions: Mapping[str, ResultTerm] | None = None,
@@ -74,8 +77,16 @@ def run_sparql(
     named_graphs: Sequence[ox.NamedNode] | None = None,
     trusted: bool = False,
     base_iri: str | None = None,
+    kb: bool = False,
+    timeout: float | None = None,
 ) -> QueryResult:
     """Run a read-only query; the emskg prefixes are predeclared so ``ems:`` and ``kb:`` just work.
+
+    ``store`` is a pyoxigraph store or an emskg :class:`~emskg.stores.base.Store` (``memory``,
+    ``oxigraph:PATH``, ``sparql:URL``): the query is guarded here, before it reaches any store. On an
+    emskg store, ``kb=True`` runs it over the knowledge-graph closure (:meth:`Store.kb_query`: the
+    KB named queries), else over the store's own dataset (client queries, sector queries);
+    ``timeout`` is passed to a remote engine.
 
     ``substitutions`` pre-bind variables (see :func:`bind_values`); ``max_rows`` bounds what is
     materialised (``truncated`` tells when more existed). ``default_graph`` / ``named_graphs`` set
@@ -88,8 +99,37 @@ def run_sparql(
 
     Raises ``ForbiddenQueryError`` for SERVICE or an update (also when the network sandbox stopped
     the engine's fetch), ``QueryError`` when the query is too long or nested too deeply, does not
-    parse, or fails while it runs.
+    parse, or fails while it runs, ``StoreUnavailableError`` when a store cannot be reached.
     """
+    text, prologue = prepare(query, substitutions=substitutions, prefixes=prefixes, trusted=trusted)
+    protocol_dataset = default_graph is not None or named_graphs is not None
+    if isinstance(store, EmbeddedStore):
+        store = store.current()
+    try:
+        if isinstance(store, ox.Store):
+            result: Any = store.query(text, base_iri=base_iri,
+                                      default_graph=list(default_graph or ()) if protocol_dataset else None,
+                                      named_graphs=list(named_graphs or ()) if protocol_dataset else None)
+        else:
+            if base_iri:
+                text = f"BASE <{base_iri}> " + text
+            if kb and not protocol_dataset:
+                result = store.kb_query(text, timeout=timeout)
+            else:
+                result = store.query(text, timeout=timeout,
+                                     default_graphs=[g.value for g in default_graph or ()] if protocol_dataset else None,
+                                     named_graphs=[g.value for g in named_graphs or ()] if protocol_dataset else None)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {_relocate(_first_line(exc), len(prologue))}") from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise engine_refusal(exc) or QueryError(f"query failed: {_first_line(exc)}") from None
+    return materialise(result, max_rows)
+
+
+def prepare(query: str, *, substitutions: Mapping[str, ResultTerm] | None = None,
+            prefixes: Mapping[str, str] | None = PREFIXES, trusted: bool = False) -> tuple[str, str]:
+    """The text to send to an engine, and the prologue put in front of it: guarded (raises as
+    :func:`guard`), variables bound, the emskg prefixes declared on the first line."""
     guard(query, trusted=trusted)
     if substitutions:
         query = bind_values(query, substitutions)
@@ -97,15 +137,12 @@ def run_sparql(
     # faster than pyoxigraph's prefixes= argument (docs/design.md). A PREFIX the query declares
     # itself comes later and wins.
     prologue = _prologue(tuple(prefixes.items())) if prefixes else ""
-    protocol_dataset = default_graph is not None or named_graphs is not None
-    try:
-        result = store.query(prologue + query, base_iri=base_iri,
-                             default_graph=list(default_graph or ()) if protocol_dataset else None,
-                             named_graphs=list(named_graphs or ()) if protocol_dataset else None)
-    except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error: {_relocate(_first_line(exc), len(prologue))}") from None
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise engine_refusal(exc) or QueryError(f"query failed: {_first_line(exc)}") from None
+    return prologue + query, prologue
+
+
+def materialise(result: Any, max_rows: int | None = None) -> QueryResult:
+    """A pyoxigraph answer (solutions, boolean, triples) as a :class:`QueryResult`, at most
+    ``max_rows`` rows. Raises ``QueryError`` for an error the engine reports while iterating."""
     try:
         if isinstance(result, (bool, ox.QueryBoolean)):
             return QueryResult("ask", boolean=bool(result))
