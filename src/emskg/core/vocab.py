@@ -11,11 +11,11 @@ import pyoxigraph as ox
 
 __all__ = [
     "PREFIXES", "RDF", "RDFS", "OWL", "XSD", "SKOS", "DCTERMS", "SH", "EMS", "KB", "EMSH", "GRAPH", "SD", "VOID",
-    "FORMATS_NS", "VANN", "DCAT", "EMSKG", "RELEASES", "DATASET", "LICENSE",
+    "FORMATS_NS", "VANN", "DCAT", "EMSKG", "RELEASES", "DATASET", "LICENSE", "REGISTRATION",
     "OWL_RDF_BASED_ENTAILMENT", "OWL_RL_PROFILE", "SPARQL_RESULTS",
     "RDF_TYPE", "RDF_FIRST", "RDF_REST", "RDF_NIL", "RDF_LANG_STRING", "RDFS_LABEL", "RDFS_SUBCLASS_OF",
     "RDFS_COMMENT", "RDFS_SEE_ALSO", "SKOS_ALT_LABEL", "SKOS_DEFINITION", "DCTERMS_SOURCE", "XSD_STRING",
-    "XSD_BOOLEAN", "XSD_INTEGER", "TRUE", "rdf", "rdfs", "owl", "xsd", "sh", "ems",
+    "XSD_BOOLEAN", "XSD_INTEGER", "XSD_DATETIME", "TRUE", "rdf", "rdfs", "owl", "xsd", "sh", "ems",
 ]
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -31,6 +31,8 @@ KB = "https://w3id.org/emskg/kb/"
 EMSH = "https://w3id.org/emskg/shapes#"
 #: The named graphs of the store: one per source file, and ``inferred``.
 GRAPH = "https://w3id.org/emskg/graph/"
+#: The named graphs of registered declarations (``emskg register``): ``REGISTRATION + <16 hex id>``.
+REGISTRATION = "https://w3id.org/emskg/registration/"
 #: emskg's own root (w3id), where its releases are published, the dataset's IRI, and its licence.
 EMSKG = "https://w3id.org/emskg/"
 RELEASES = "https://w3id.org/emskg/releases/"
@@ -92,4 +94,5 @@ DCTERMS_SOURCE = ox.NamedNode(DCTERMS + "source")
 XSD_STRING = xsd("string")
 XSD_BOOLEAN = xsd("boolean")
 XSD_INTEGER = xsd("integer")
+XSD_DATETIME = xsd("dateTime")
 TRUE = ox.Literal("true", datatype=XSD_BOOLEAN)

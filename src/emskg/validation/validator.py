@@ -149,7 +149,16 @@ class Validator:
         return RunReport(tuple(run_chunks(todo, jobs, local=self.validate_file, make_worker=worker)))
 
     # -- one declaration ------------------------------------------------------------------------
+    def examine(self, declaration: list[Triple], name: str) -> tuple[FileReport, list[Triple]]:
+        """Validate parsed declaration triples and also return what the reasoner inferred from them on
+        top of the knowledge graph — ``emskg register`` stores both, and reasoning twice would double
+        its cost. Raises ``InputError`` when the declaration adds OWL axioms the reasoner refuses."""
+        return self._examine(declaration, name, None)
+
     def _validate(self, declaration: list[Triple], name: str, summarize: bool | None = None) -> FileReport:
+        return self._examine(declaration, name, summarize)[0]
+
+    def _examine(self, declaration: list[Triple], name: str, summarize: bool | None) -> tuple[FileReport, list[Triple]]:
         try:
             closure = self._closure(declaration)
         except UnsupportedAxiom as exc:
@@ -168,8 +177,9 @@ class Validator:
         results = tuple(sorted((self._result(r, context) for r in raw), key=_result_order))
         checks = tuple(self._checks(context)) if self.record_checks else ()
         summaries = tuple(self._summaries(context, results)) if (self.summarize if summarize is None else summarize) else ()
-        return FileReport(name, not any(r.severity == "Violation" for r in results), results, checks=checks,
-                          systems=summaries)
+        report = FileReport(name, not any(r.severity == "Violation" for r in results), results, checks=checks,
+                            systems=summaries)
+        return report, closure.inferred
 
     def _closure(self, declaration: list[Triple]) -> Closure:
         """What the declaration entails on top of the KB closure; a declaration that adds axioms

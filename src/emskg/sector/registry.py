@@ -1,0 +1,617 @@
+"""Registering declarations in a store, and reading the registry back.
+
+A registration is one named graph, ``https://w3id.org/emskg/registration/<id>``, written in ONE
+atomic :meth:`Store.insert_quads` call so that a killed ``emskg register`` leaves each declaration
+whole or absent (docs/stores.md "Registrations and sector queries"). The graph holds:
+
+* the declaration's triples, blank nodes skolemised to ``<registration>/genid/<n>`` — ``n`` is the
+  number ``emskg validate`` gives the blank node in its reports (``_:b<n>``, order of first
+  appearance), so a stored result's focus node is the report's, and the IRIs are stable, deletable
+  and the same on every engine;
+* what the reasoner infers from the declaration on top of the knowledge graph and that mentions a
+  node of the declaration (never a fact about knowledge-base terms alone);
+* the registration record (``ems:Registration``: system, time, conformance, counts, file name,
+  build digest, reporting period) and the SHACL report as RDF (``sh:ValidationReport`` and its
+  ``sh:ValidationResult`` s, with ``ems:suggestedInitiative`` for each gap) plus each source shape's
+  ``rdfs:label``, so sector queries need neither the shapes graph nor the validator.
+
+A system's current registration is its latest one (``ems:registeredAt``, then the greater graph IRI):
+computed by the queries, never stored, so registering never rewrites an older graph.
+
+Validation is :class:`emskg.validation.validator.Validator` itself (the same engine, shapes and
+results as ``emskg validate``); ``jobs`` > 1 runs it through :mod:`emskg.validation.batch`. Several
+whole declarations go into each ``insert_quads`` call (a call is atomic, so each stays whole or
+absent), which is what makes bulk registration fast on every store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from ..core.fsutil import read_input
+from ..core.rdfio import format_for, parse_bytes
+from ..core.terms import Triple, best_label
+from ..core.vocab import (
+    PREFIXES,
+    RDF_LANG_STRING,
+    RDF_TYPE,
+    RDFS_LABEL,
+    REGISTRATION,
+    XSD_BOOLEAN,
+    XSD_DATETIME,
+    XSD_INTEGER,
+    ems,
+    sh,
+)
+from ..errors import EmskgError, InputError, NotFoundError
+from ..validation.model import SEVERITIES, FileReport, ValidationResult
+
+if TYPE_CHECKING:
+    from ..graph.store import KnowledgeGraph
+    from ..stores.base import Store
+    from ..validation.validator import Validator
+
+__all__ = [
+    "Registration", "RegisterRun", "Examined", "register_files", "register_bytes", "unregister", "list_systems",
+    "registration_report", "registration_quads", "BATCH_DECLARATIONS", "BATCH_QUADS",
+]
+
+#: At most this many whole declarations, or about this many quads, go into one ``insert_quads`` call.
+BATCH_DECLARATIONS = 256
+BATCH_QUADS = 60_000
+
+_SYSTEM = ems("ManagementSystem")
+_PERIOD = ems("reportingPeriod")
+_REGISTRATION = ems("Registration")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One registration: a declaration stored in its own graph (``iri``) at ``registered_at`` (UTC)."""
+
+    id: str
+    iri: str
+    system: str
+    registered_at: datetime
+    conforms: bool
+    violations: int
+    warnings: int
+    source_name: str
+    reporting_period: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "iri": self.iri, "system": self.system,
+                "registeredAt": self.registered_at.isoformat().replace("+00:00", "Z"), "conforms": self.conforms,
+                "violations": self.violations, "warnings": self.warnings, "sourceName": self.source_name,
+                "reportingPeriod": self.reporting_period}
+
+
+@dataclass
+class RegisterRun:
+    """What a run of :func:`register_files` did: a registration and a report per readable file (in
+    file order), and the files that could not be read, with why (they are not registered)."""
+
+    registrations: list[Registration] = field(default_factory=list)
+    reports: list[FileReport] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+    def exit_code(self) -> int:
+        """As ``emskg validate``: 2 if a file was unreadable, 1 if a declaration has a violation, else 0."""
+        if self.unreadable:
+            return 2
+        return 1 if any(not r.conforms for r in self.reports) else 0
+
+
+@dataclass(frozen=True)
+class Examined:
+    """One declaration validated and reasoned (what a worker process sends back): its report, its
+    triples and the inferences that mention its nodes, and the SHA-256 of its bytes. ``declaration``
+    is empty and ``report.error`` set when the file could not be read."""
+
+    report: FileReport
+    declaration: list[Triple]
+    inferred: list[Triple]
+    digest: str
+    shape_labels: dict[str, str]
+
+
+# --- examining declarations (validate + reason) ---------------------------------------------------
+
+class _Examiner:
+    """A validator plus what registration adds to validation; one per process."""
+
+    def __init__(self, validator: Validator) -> None:
+        self.validator = validator
+
+    def examine_file(self, path: str) -> Examined:
+        """Read and examine one local file exactly as ``Validator.validate_file`` reads it; never
+        raises for a bad file (the report carries the error)."""
+        name = str(Path(path))
+        try:
+            data = read_input(path, "a declaration")
+            if Path(path).suffix.lower() == ".xlsx":
+                from ..validation.workbook import read_workbook
+
+                triples = read_workbook(data, self.validator.picklists, name)
+            else:
+                triples = parse_bytes(data, format_for(path=path), name, base_iri=Path(path).resolve().as_uri())
+            return self.examine(triples, name, data)
+        except EmskgError as exc:
+            return Examined(FileReport(name, False, error=exc.message), [], [], "", {})
+
+    def examine(self, declaration: list[Triple], name: str, data: bytes) -> Examined:
+        """Validate and reason parsed triples. Raises ``InputError`` when the reasoner refuses them."""
+        report, inferred = self.validator.examine(declaration, name)
+        nodes = {s for s, _, _ in declaration}
+        nodes.update(o for _, _, o in declaration if isinstance(o, ox.BlankNode))
+        mentioning = [t for t in dict.fromkeys(inferred) if t[0] in nodes or t[2] in nodes]
+        info = self.validator.shapes.info
+        labels = {r.source_shape: info[r.source_shape].label for r in report.results if r.source_shape in info}
+        return Examined(report, declaration, mentioning, hashlib.sha256(data).hexdigest(), labels)
+
+
+def _worker_examiner(root: str, shapes: str) -> Callable[[str], Examined]:
+    """Build a worker process's examiner (sent by name to :func:`emskg.validation.batch.run_chunks`)."""
+    from ..core.paths import DataPaths
+    from ..graph.store import load_graph, settle
+    from ..validation.validator import Validator
+
+    validator = Validator(load_graph(paths=DataPaths(Path(root))), shapes_dir=Path(shapes), record_checks=False)
+    settle()
+    return _Examiner(validator).examine_file
+
+
+_VALIDATORS: dict[int, tuple[KnowledgeGraph, Validator]] = {}
+_VALIDATORS_LOCK = threading.Lock()
+
+
+def _validator(kg: KnowledgeGraph | None) -> Validator:
+    """One validator per knowledge graph for the life of the process (the server registers many
+    declarations; compiling the shapes each time would cost more than validating)."""
+    from ..graph.store import load_graph
+    from ..validation.validator import Validator
+
+    graph = kg if kg is not None else load_graph()
+    with _VALIDATORS_LOCK:
+        cached = _VALIDATORS.get(id(graph))
+        if cached is None or cached[0] is not graph:
+            cached = (graph, Validator(graph, record_checks=False))
+            _VALIDATORS[id(graph)] = cached
+        return cached[1]
+
+
+# --- the registration graph --------------------------------------------------------------------
+
+class _Clock:
+    """Registration times: UTC, microseconds, strictly increasing within the process, so files
+    registered in one run keep their order (the later file of a system is its newer registration)."""
+
+    def __init__(self) -> None:
+        self._last = datetime.min.replace(tzinfo=UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            t = datetime.now(UTC)
+            if t <= self._last:
+                t = self._last + timedelta(microseconds=1)
+            self._last = t
+            return t
+
+
+_CLOCK = _Clock()
+
+
+def _xsd_datetime(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _bnode_numbers(declaration: Sequence[Triple]) -> dict[ox.BlankNode, int]:
+    """Blank nodes numbered as the validator's reports number them (``_:b1`` ... by first appearance)."""
+    numbers: dict[ox.BlankNode, int] = {}
+    for s, _, o in declaration:
+        for t in (s, o):
+            if isinstance(t, ox.BlankNode) and t not in numbers:
+                numbers[t] = len(numbers) + 1
+    return numbers
+
+
+def registration_quads(examined: Examined, registered_at: datetime, build_digest: str) -> tuple[Registration, list[ox.Quad]]:
+    """The registration of one examined declaration and every quad of its graph.
+
+    The system is the declaration's ``ems:ManagementSystem`` (stated or inferred; the first by IRI
+    when it declares several — the record then registers each). A declaration that declares none
+    (that is its violation) is registered under ``<registration namespace>undeclared/<sha256 of its
+    file name>``, so registering the same file again is a newer registration of the same entry.
+    Raises ``InputError`` when the examined file was unreadable."""
+    report = examined.report
+    if report.error is not None:
+        raise InputError(report.error)
+    numbers = _bnode_numbers(examined.declaration)
+    at_text = _xsd_datetime(registered_at)
+    own = examined.declaration + examined.inferred
+    systems = sorted({s for s, p, o in own if p == RDF_TYPE and o == _SYSTEM}, key=lambda t: (isinstance(t, ox.BlankNode), t.value))
+    named_systems = [s for s in systems if isinstance(s, ox.NamedNode)]
+    first_system = named_systems[0].value if named_systems else None
+    if first_system is None and not systems:
+        first_system = REGISTRATION + "undeclared/" + hashlib.sha256(report.file.encode()).hexdigest()[:16]
+    key = first_system if first_system is not None else "_:b%d" % numbers.get(systems[0], 0)  # type: ignore[arg-type]
+    ident = hashlib.sha256(f"{key}|{at_text}|{examined.digest}".encode()).hexdigest()[:16]
+    iri = REGISTRATION + ident
+    reg = ox.NamedNode(iri)
+    genid = iri + "/genid/"
+    extra: dict[ox.BlankNode, ox.NamedNode] = {}
+
+    def skolem(t: Any) -> Any:
+        if isinstance(t, ox.BlankNode):
+            n = numbers.get(t)
+            if n is None:
+                node = extra.get(t)
+                if node is None:
+                    node = extra[t] = ox.NamedNode(f"{genid}{len(numbers) + len(extra) + 1}")
+                return node
+            return ox.NamedNode(f"{genid}{n}")
+        return t
+
+    quads: list[ox.Quad] = []
+    add = quads.append
+    if numbers:
+        for s, p, o in dict.fromkeys(own):
+            add(ox.Quad(skolem(s), p, skolem(o), reg))
+    else:
+        for s, p, o in dict.fromkeys(own):
+            add(ox.Quad(s, p, o, reg))
+    system_nodes = [skolem(s) for s in systems]
+    if not system_nodes:
+        system_nodes = [ox.NamedNode(first_system)]  # type: ignore[arg-type]
+    system = system_nodes[0].value
+    periods = sorted({o.value for s, p, o in examined.declaration if p == _PERIOD and s in systems and isinstance(o, ox.Literal)})
+    period_literals = [o for s, p, o in examined.declaration if p == _PERIOD and s in systems and isinstance(o, ox.Literal)]
+    violations = report.count("Violation")
+    warnings = report.count("Warning")
+    add(ox.Quad(reg, RDF_TYPE, _REGISTRATION, reg))
+    for node in system_nodes:
+        add(ox.Quad(reg, ems("registers"), node, reg))
+    add(ox.Quad(reg, ems("registeredAt"), ox.Literal(at_text, datatype=XSD_DATETIME), reg))
+    add(ox.Quad(reg, ems("conforms"), ox.Literal("true" if report.conforms else "false", datatype=XSD_BOOLEAN), reg))
+    add(ox.Quad(reg, ems("violationCount"), ox.Literal(str(violations), datatype=XSD_INTEGER), reg))
+    add(ox.Quad(reg, ems("warningCount"), ox.Literal(str(warnings), datatype=XSD_INTEGER), reg))
+    add(ox.Quad(reg, ems("sourceName"), ox.Literal(Path(report.file).name), reg))
+    add(ox.Quad(reg, ems("buildDigest"), ox.Literal(build_digest), reg))
+    if period_literals:
+        add(ox.Quad(reg, _PERIOD, min(period_literals, key=lambda lit: lit.value), reg))
+    rep = ox.NamedNode(iri + "#report")
+    add(ox.Quad(reg, ems("validationReport"), rep, reg))
+    add(ox.Quad(rep, RDF_TYPE, sh("ValidationReport"), reg))
+    add(ox.Quad(rep, sh("conforms"), ox.Literal("true" if report.conforms else "false", datatype=XSD_BOOLEAN), reg))
+    for i, r in enumerate(report.results, 1):
+        quads.extend(_result_quads(r, ox.NamedNode(f"{iri}#r{i}"), rep, reg, genid))
+    for shape, label in sorted(examined.shape_labels.items()):
+        add(ox.Quad(ox.NamedNode(shape), RDFS_LABEL, ox.Literal(label, language="en"), reg))
+    registration = Registration(ident, iri, system, registered_at, report.conforms, violations, warnings,
+                                Path(report.file).name, periods[0] if periods else None)
+    return registration, quads
+
+
+def _node(name: str, genid: str) -> ox.NamedNode:
+    """A report's term name as the stored node: ``_:b3`` is the declaration's third blank node."""
+    return ox.NamedNode(genid + name[3:]) if name.startswith("_:b") else ox.NamedNode(name)
+
+
+def _result_quads(r: ValidationResult, node: ox.NamedNode, rep: ox.NamedNode, reg: ox.NamedNode,
+                  genid: str) -> Iterator[ox.Quad]:
+    yield ox.Quad(rep, sh("result"), node, reg)
+    yield ox.Quad(node, RDF_TYPE, sh("ValidationResult"), reg)
+    yield ox.Quad(node, sh("focusNode"), _node(r.focus_node, genid), reg)
+    if r.result_path is not None and _is_iri(r.result_path):
+        yield ox.Quad(node, sh("resultPath"), ox.NamedNode(r.result_path), reg)
+    if r.value is not None:
+        if r.value_datatype is None:
+            yield ox.Quad(node, sh("value"), _node(r.value, genid), reg)
+        elif r.value_datatype == RDF_LANG_STRING.value:
+            yield ox.Quad(node, sh("value"), ox.Literal(r.value), reg)
+        else:
+            yield ox.Quad(node, sh("value"), ox.Literal(r.value, datatype=ox.NamedNode(r.value_datatype)), reg)
+    yield ox.Quad(node, sh("resultSeverity"), sh(r.severity), reg)
+    yield ox.Quad(node, sh("sourceShape"), ox.NamedNode(r.source_shape), reg)
+    if r.constraint_component:
+        yield ox.Quad(node, sh("sourceConstraintComponent"), ox.NamedNode(r.constraint_component), reg)
+    yield ox.Quad(node, sh("resultMessage"), ox.Literal(r.message, language="en"), reg)
+    for s in r.suggestions:
+        yield ox.Quad(node, ems("suggestedInitiative"), ox.NamedNode(s.initiative), reg)
+
+
+def _is_iri(text: str) -> bool:
+    """A result path that is one IRI (a complex SHACL path is kept out of the stored report)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return ":" in text and not any(c in text for c in "<>^|/*+? ") or text.startswith(("http://", "https://"))
+
+
+# --- registering -------------------------------------------------------------------------------
+
+def register_files(store: Store, files: Sequence[Path | str], *, jobs: int = 1, kg: KnowledgeGraph | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> RegisterRun:
+    """Validate, reason and register each declaration file, in file order.
+
+    Every readable file is registered, conforming or not (its report says which); a file that cannot
+    be read or parsed is not, and is listed in ``unreadable`` with its one-line error. ``jobs`` > 1
+    validates in that many processes (:mod:`emskg.validation.batch`: the same results); the
+    registrations are then written here, in file order, several whole declarations per atomic
+    ``insert_quads``. ``progress(done, total)`` is called after each write.
+
+    Raises ``StoreUnavailableError`` (or ``StoreBusyError``) when the store cannot be written — the
+    declarations written before stay registered, each whole — and ``BuildError`` when the knowledge
+    graph cannot be built."""
+    validator = _validator(kg)
+    examiner = _Examiner(validator)
+    paths = [str(p) for p in files]
+    run = RegisterRun()
+    if not paths:
+        return run
+    digest = validator.kg.digest
+    examined: Iterable[Examined]
+    if jobs > 1 and len(paths) > 1:
+        from ..validation.batch import run_chunks
+
+        make = partial(_worker_examiner, str(validator.kg.paths.root), str(validator.shapes.folder))
+        examined = _in_slices(paths, lambda part: run_chunks(part, jobs, local=examiner.examine_file, make_worker=make))
+    else:
+        examined = (examiner.examine_file(p) for p in paths)
+    pending: list[ox.Quad] = []
+    pending_regs: list[tuple[Registration, FileReport]] = []
+    done = 0
+
+    def flush() -> None:
+        nonlocal done
+        if pending_regs:
+            store.insert_quads(pending)
+            for registration, report in pending_regs:
+                run.registrations.append(registration)
+                run.reports.append(report)
+            done += len(pending_regs)
+            pending.clear()
+            pending_regs.clear()
+            if progress is not None:
+                progress(done + len(run.unreadable), len(paths))
+
+    for item in examined:
+        if item.report.error is not None:
+            run.unreadable.append((item.report.file, item.report.error))
+            continue
+        registration, quads = registration_quads(item, _CLOCK.now(), digest)
+        pending.extend(quads)
+        pending_regs.append((registration, item.report))
+        if len(pending_regs) >= BATCH_DECLARATIONS or len(pending) >= BATCH_QUADS:
+            flush()
+    flush()
+    if progress is not None and run.unreadable and done == 0:
+        progress(len(run.unreadable), len(paths))
+    return run
+
+
+#: Files per call of the multi-process runner: bounds what the workers' answers hold in memory.
+_SLICE = 4096
+
+
+def _in_slices(paths: list[str], run: Callable[[list[str]], list[Any]]) -> Iterator[Examined]:
+    for i in range(0, len(paths), _SLICE):
+        yield from run(paths[i:i + _SLICE])
+
+
+def register_bytes(store: Store, data: bytes, fmt_name: str, name: str, *,
+                   kg: KnowledgeGraph | None = None) -> tuple[Registration, FileReport]:
+    """Validate, reason and register one declaration given as bytes (``POST /declarations``).
+
+    ``fmt_name`` is a declaration format name (``turtle``, ``jsonld``, ``xlsx`` ...: see
+    :func:`emskg.validation.declaration.declaration_format`); ``name`` is what the report and the
+    registration's ``ems:sourceName`` call it. Raises ``InputError`` when the bytes cannot be read
+    as that format (nothing is registered), ``StoreUnavailableError`` when the store cannot be
+    written, ``BuildError`` when the knowledge graph cannot be built."""
+    from ..validation.declaration import declaration_format, read_declaration
+
+    validator = _validator(kg)
+    fmt = declaration_format(fmt_name)
+    triples = read_declaration(data, fmt, name, lambda: validator.picklists)
+    item = _Examiner(validator).examine(triples, name, data)
+    registration, quads = registration_quads(item, _CLOCK.now(), validator.kg.digest)
+    store.insert_quads(quads)
+    return registration, item.report
+
+
+# --- reading the registry ----------------------------------------------------------------------
+
+_PROLOGUE = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
+
+#: Each system's latest registration (the shape every sector query shares).
+_LATEST = """
+  FILTER NOT EXISTS {
+    GRAPH ?newer { ?newer ems:registers ?system ; ems:registeredAt ?at2 }
+    FILTER (?at2 > ?at || (?at2 = ?at && STR(?newer) > STR(?reg)))
+  }"""
+
+
+def _rows(store: Store, text: str) -> list[dict[str, Any]]:
+    """A SELECT's rows as {variable: term}; raises ``QueryError`` / ``StoreUnavailableError`` as the store does."""
+    result = store.query(_PROLOGUE + text)
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError("expected a SELECT result")
+    names = [v.value for v in result.variables]
+    return [{n: t for n, t in zip(names, solution, strict=True) if t is not None} for solution in result]
+
+
+def _registration_graphs(store: Store, system: str) -> list[str]:
+    rows = _rows(store, f"SELECT DISTINCT ?reg WHERE {{ GRAPH ?reg {{ ?reg a ems:Registration ; ems:registers {ox.NamedNode(system)} }} }}")
+    return sorted(r["reg"].value for r in rows)
+
+
+def unregister(store: Store, systems: Sequence[str]) -> int:
+    """Remove every registration of each system (every graph whose record registers it); the number
+    of registrations removed.
+
+    Raises ``InputError`` for a system that is not an IRI and ``NotFoundError`` (naming them) when a
+    system has no registration — before anything is removed; ``StoreUnavailableError`` when the
+    store cannot be reached."""
+    graphs: list[str] = []
+    missing: list[str] = []
+    for system in systems:
+        try:
+            ox.NamedNode(system)
+        except ValueError:
+            raise InputError(f"{system!r} is not an IRI (unregister takes the ems:ManagementSystem's IRI)") from None
+        found = _registration_graphs(store, system)
+        if not found:
+            missing.append(system)
+        graphs.extend(found)
+    if missing:
+        raise NotFoundError(f"no registration of {', '.join(missing)}")
+    unique = list(dict.fromkeys(graphs))
+    store.drop_graphs(unique)
+    return len(unique)
+
+
+def list_systems(store: Store) -> list[dict[str, Any]]:
+    """Every registered system with its latest registration (``GET /declarations``): ``system``,
+    ``label``, ``id``, ``registeredAt`` (ISO 8601, UTC), ``conforms``, ``violations``, ``warnings``,
+    ``sourceName``, ``reportingPeriod`` (or None) and ``registrations`` (how many it has), by system IRI.
+
+    Raises ``StoreUnavailableError`` when the store cannot be reached, ``QueryError`` when it refuses."""
+    rows = _rows(store, """
+SELECT ?system ?reg ?at ?conforms ?violations ?warnings ?source ?period ?label ?registrations WHERE {
+  { SELECT ?system (COUNT(DISTINCT ?r) AS ?registrations)
+    WHERE { GRAPH ?r { ?r a ems:Registration ; ems:registers ?system } } GROUP BY ?system }
+  GRAPH ?reg {
+    ?reg a ems:Registration ; ems:registers ?system ; ems:registeredAt ?at ; ems:conforms ?conforms ;
+         ems:violationCount ?violations ; ems:warningCount ?warnings ; ems:sourceName ?source .
+    OPTIONAL { ?reg ems:reportingPeriod ?period }
+    OPTIONAL { ?system rdfs:label ?label }
+  }""" + _LATEST + "\n}")
+    out: dict[str, dict[str, Any]] = {}
+    labels: dict[str, list[ox.Literal]] = {}
+    for row in rows:
+        system = row["system"].value
+        if "label" in row:
+            labels.setdefault(system, []).append(row["label"])
+        if system in out:
+            continue
+        reg = row["reg"].value
+        out[system] = {
+            "system": system, "label": None, "id": reg.removeprefix(REGISTRATION),
+            "registeredAt": row["at"].value, "conforms": row["conforms"].value == "true",
+            "violations": int(row["violations"].value), "warnings": int(row["warnings"].value),
+            "sourceName": row["source"].value, "reportingPeriod": row["period"].value if "period" in row else None,
+            "registrations": int(row["registrations"].value)}
+    for system, lits in labels.items():
+        out[system]["label"] = best_label(sorted(lits, key=lambda lit: (lit.language or "", lit.value)))
+    return [out[s] for s in sorted(out)]
+
+
+def _ident(ident: str) -> str:
+    """The registration graph IRI for an id (16 hex) or a full registration IRI; raises ``NotFoundError``."""
+    iri = ident if ident.startswith(REGISTRATION) else REGISTRATION + ident
+    rest = iri.removeprefix(REGISTRATION)
+    if len(rest) != 16 or any(c not in "0123456789abcdef" for c in rest):
+        raise NotFoundError(f"no registration {ident!r} (ids are 16 hex digits)")
+    return iri
+
+
+def registration_report(store: Store, ident: str) -> dict[str, Any]:
+    """One registration's report, as ``emskg validate --format json`` gives it for that file (``file``,
+    ``conforms``, ``results`` with focus node, path, value, severity, message, source shape and the
+    suggested initiatives), plus the record (``id``, ``iri``, ``system``, ``registeredAt``,
+    ``violations``, ``warnings``, ``reportingPeriod``). Blank nodes of the declaration are named
+    ``_:b<n>`` as in ``validate``'s report.
+
+    Raises ``NotFoundError`` when there is no such registration, ``StoreUnavailableError`` when the
+    store cannot be reached."""
+    iri = _ident(ident)
+    reg = ox.NamedNode(iri)
+    record = _rows(store, f"""
+SELECT ?system ?at ?conforms ?violations ?warnings ?source ?period WHERE {{ GRAPH {reg} {{
+  {reg} a ems:Registration ; ems:registers ?system ; ems:registeredAt ?at ; ems:conforms ?conforms ;
+        ems:violationCount ?violations ; ems:warningCount ?warnings ; ems:sourceName ?source .
+  OPTIONAL {{ {reg} ems:reportingPeriod ?period }} }} }} ORDER BY ?system""")
+    if not record:
+        raise NotFoundError(f"no registration {ident!r}")
+    head = record[0]
+    results = _rows(store, f"""
+SELECT ?r ?focus ?focusLabel ?path ?value ?severity ?message ?shape ?initiative WHERE {{ GRAPH {reg} {{
+  {reg} ems:validationReport ?report . ?report sh:result ?r .
+  ?r sh:focusNode ?focus ; sh:resultSeverity ?severity ; sh:sourceShape ?shape ; sh:resultMessage ?message .
+  OPTIONAL {{ ?r sh:resultPath ?path }} OPTIONAL {{ ?r sh:value ?value }}
+  OPTIONAL {{ ?r ems:suggestedInitiative ?initiative }}
+  OPTIONAL {{ ?focus rdfs:label ?focusLabel }} }} }}""")
+    genid = iri + "/genid/"
+    by_result: dict[str, dict[str, Any]] = {}
+    initiatives: set[str] = set()
+    for row in results:
+        key = row["r"].value
+        entry = by_result.get(key)
+        if entry is None:
+            value = row.get("value")
+            entry = by_result[key] = {
+                "focusNode": _name(row["focus"].value, genid), "focusLabel": None,
+                "resultPath": row["path"].value if "path" in row else None,
+                "value": None if value is None else _name(value.value, genid) if isinstance(value, ox.NamedNode) else value.value,
+                "severity": row["severity"].value.removeprefix(sh("").value), "message": row["message"].value,
+                "sourceShape": row["shape"].value, "suggestions": set(), "_labels": []}
+        if "focusLabel" in row:
+            entry["_labels"].append(row["focusLabel"])
+        if "initiative" in row:
+            entry["suggestions"].add(row["initiative"].value)
+            initiatives.add(row["initiative"].value)
+    facts = _initiative_facts(store, initiatives)
+    out_results = []
+    for entry in by_result.values():
+        labels = entry.pop("_labels")
+        entry["focusLabel"] = best_label(sorted(set(labels), key=lambda lit: (lit.language or "", lit.value)))
+        suggested = sorted(entry["suggestions"], key=lambda i: (not facts.get(i, ("", False))[1],
+                                                               facts.get(i, (i, False))[0].casefold(), i))
+        entry["suggestions"] = [{"initiative": i, "label": facts.get(i, (i, False))[0]} for i in suggested]
+        out_results.append(entry)
+    out_results.sort(key=lambda e: (e["focusNode"], SEVERITIES.index(e["severity"]) if e["severity"] in SEVERITIES else 9,
+                                    e["sourceShape"], e["resultPath"] or "", e["value"] or ""))
+    return {"id": iri.removeprefix(REGISTRATION), "iri": iri, "system": head["system"].value,
+            "registeredAt": head["at"].value, "file": head["source"].value, "conforms": head["conforms"].value == "true",
+            "violations": int(head["violations"].value), "warnings": int(head["warnings"].value),
+            "reportingPeriod": head["period"].value if "period" in head else None, "results": out_results}
+
+
+def _name(iri: str, genid: str) -> str:
+    return "_:b" + iri[len(genid):] if iri.startswith(genid) else iri
+
+
+def _initiative_facts(store: Store, initiatives: set[str]) -> dict[str, tuple[str, bool]]:
+    """Label and "is a framework" of each initiative, from the knowledge graph."""
+    if not initiatives:
+        return {}
+    values = " ".join(str(ox.NamedNode(i)) for i in sorted(initiatives))
+    result = store.kb_query(_PROLOGUE + f"""
+SELECT ?i ?label ?framework WHERE {{ VALUES ?i {{ {values} }}
+  OPTIONAL {{ ?i rdfs:label ?label }}
+  BIND (EXISTS {{ ?i a ems:ManagementSystemFramework }} AS ?framework) }}""")
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError("expected a SELECT result")
+    labels: dict[str, list[ox.Literal]] = {}
+    frameworks: dict[str, bool] = {}
+    for solution in result:
+        i, label, framework = solution[0], solution[1], solution[2]
+        if i is None:
+            continue
+        labels.setdefault(i.value, [])
+        if isinstance(label, ox.Literal):
+            labels[i.value].append(label)
+        frameworks[i.value] = framework is not None and framework.value == "true"
+    return {i: (best_label(sorted(lits, key=lambda lit: (lit.language or "", lit.value))) or i, frameworks.get(i, False))
+            for i, lits in labels.items()}
