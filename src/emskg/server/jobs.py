@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -18,15 +19,14 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from ..core.rdfio import FORMATS, format_for, serialize
-from ..core.sparqltext import bind_values
-from ..core.vocab import EMS, EMSKG, PREFIXES, RDF_TYPE
-from ..errors import NotFoundError, QueryError
+from ..core.vocab import EMS, RDF_TYPE, REGISTRATION
+from ..errors import NotFoundError
 from ..graph.store import KnowledgeGraph, load_graph, settle
 from ..query.browse import EntityIndex, describe, list_entities, node
 from ..query.catalog import QueryCatalog
 from ..query.formats import compact, render
 from ..query.linked import kb_iri, ontology_triples, resource_description, shapes_triples
-from ..query.named import NamedQuery, TermResolver, bind_params
+from ..query.named import TermResolver, bind_params, run_named
 from ..query.ontodoc import ontology_html
 from ..query.publish import void_triples
 from ..query.sparql import QueryResult, run_sparql
@@ -39,13 +39,9 @@ from ..validation.validator import Validator
 from .errors import HttpError
 
 if TYPE_CHECKING:
-    from ..sector.registry import Registration
     from ..stores import Store
 
-__all__ = ["Context", "Rendered", "dispatch", "JOBS", "registration_json"]
-
-#: Where registration graphs live (docs/stores.md): ``REGISTRATION + <id>``.
-REGISTRATION = EMSKG + "registration/"
+__all__ = ["Context", "Rendered", "dispatch", "JOBS"]
 
 log = logging.getLogger("emskg.jobs")
 
@@ -93,7 +89,7 @@ class Context:
         if self._registry is None:
             from ..stores import open_store  # the registry stack loads on first use, not at warm-up
 
-            self._registry = open_store(self.store_spec, read_only=True)
+            self._registry = open_store(self.store_spec, read_only=True, kg=self.kg)
         return self._registry
 
     @cached_property
@@ -118,15 +114,6 @@ class Context:
 
 # --- query results -----------------------------------------------------------------------------
 
-_REGISTRY_HEADER = re.compile(r"^#\s*dataset:\s*registry\s*$", re.MULTILINE | re.IGNORECASE)
-
-
-def is_registry_query(query: NamedQuery) -> bool:
-    """Whether a named query answers from registered declarations (its header says ``# dataset:
-    registry``): those run on the server's store, the others on the knowledge graph."""
-    return bool(_REGISTRY_HEADER.search(query.text.split("\n\n", 1)[0]))
-
-
 def _materialise(answer: Any, max_rows: int) -> QueryResult:
     """A store's answer (pyoxigraph result objects, whatever the store) as a bounded QueryResult."""
     if isinstance(answer, (bool, ox.QueryBoolean)):
@@ -148,16 +135,12 @@ def _materialise(answer: Any, max_rows: int) -> QueryResult:
 
 
 def _named_result(ctx: Context, name: str, params: Mapping[str, str], max_rows: int) -> QueryResult:
+    """A KB named query on the worker's knowledge graph; a ``# dataset: registry`` one (the sector
+    queries) on the server's store, with parameters resolved against the knowledge graph."""
     query = ctx.catalog.get(name)
+    if query.reads_registry:
+        return run_named(ctx.registry, query, params, resolver=ctx.resolver, max_rows=max_rows)
     text, subs = bind_params(query, params, ctx.resolver)
-    if is_registry_query(query):
-        if subs:
-            text = bind_values(text, subs)
-        prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
-        try:
-            return _materialise(ctx.registry.query(prologue + text), max_rows)
-        except (OSError, ValueError, RuntimeError) as exc:  # evaluation errors surface lazily
-            raise QueryError(f"query failed: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}") from None
     return run_sparql(ctx.kg.store, text, substitutions=subs, max_rows=max_rows, trusted=True)
 
 
@@ -327,20 +310,23 @@ def job_convert(ctx: Context, data: bytes, fmt_in: str, fmt_out: str, name: str)
 
 # --- registrations (issue 13): the server's store, written one registration at a time ---------------
 
-def registration_json(reg: Registration) -> dict[str, Any]:
-    """A registration record as the JSON API shows it (camelCase, as ``list_systems``)."""
-    return {"id": reg.id, "iri": reg.iri, "system": reg.system, "registeredAt": reg.registered_at.isoformat(),
-            "conforms": reg.conforms, "violations": reg.violations, "warnings": reg.warnings,
-            "sourceName": reg.source_name, "reportingPeriod": reg.reporting_period}
-
-
-def _writable(ctx: Context) -> Store:
-    """A writable handle on the server's store, for one write (the read handles of every worker stay
-    read-only: an ``oxigraph:PATH`` store takes one writer at a time, and the server serialises its
-    writes). Raises ``StoreUnavailableError`` / ``StoreBusyError``."""
+@contextmanager
+def _writable(ctx: Context) -> Iterator[Store]:
+    """A writable handle on the server's store, for one write. The memory store is the worker's own
+    (already writable, and reopening it would reload every registration); an ``oxigraph:PATH`` store
+    is opened for the write and closed after it, because it takes one writer process at a time (the
+    server serialises its writes) while every worker keeps its read-only handle. Raises
+    ``StoreUnavailableError`` / ``StoreBusyError``."""
+    if ctx.registry.kind == "memory":
+        yield ctx.registry
+        return
     from ..stores import open_store
 
-    return open_store(ctx.store_spec)
+    store = open_store(ctx.store_spec, kg=ctx.kg)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def job_register(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
@@ -349,12 +335,9 @@ def job_register(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[st
     ``InputError`` (400) and is not stored."""
     from ..sector.registry import register_bytes
 
-    store = _writable(ctx)
-    try:
+    with _writable(ctx) as store:
         reg, report = register_bytes(store, data, fmt_name, name, kg=ctx.kg)
-    finally:
-        store.close()
-    return {"registration": registration_json(reg), "report": report.to_json()}
+    return {"registration": reg.to_json(), "report": report.to_json()}
 
 
 _REG_ID = re.compile(r"[0-9a-f]{16}")
@@ -381,12 +364,9 @@ def job_unregister(ctx: Context, ident: str) -> dict[str, Any]:
     ``emskg unregister``). Raises ``NotFoundError`` when nothing is registered under that name."""
     from ..sector.registry import unregister
 
-    store = _writable(ctx)
-    try:
+    with _writable(ctx) as store:
         system = _system_of(store, ident)
         removed = unregister(store, [system])
-    finally:
-        store.close()
     return {"system": system, "removed": removed}
 
 
