@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from ..core.rdfio import FORMATS, format_for, serialize
 from ..core.vocab import EMS, RDF_TYPE, REGISTRATION
-from ..errors import NotFoundError
+from ..errors import EmskgError, NotFoundError
 from ..graph.store import KnowledgeGraph, load_graph, settle
 from ..query.browse import EntityIndex, describe, list_entities, node
 from ..query.catalog import QueryCatalog
@@ -29,7 +29,7 @@ from ..query.linked import kb_iri, ontology_triples, resource_description, shape
 from ..query.named import TermResolver, bind_params, run_named
 from ..query.ontodoc import ontology_html
 from ..query.publish import void_triples
-from ..query.sparql import QueryResult, run_sparql
+from ..query.sparql import QueryResult, materialise, run_sparql
 from ..query.table2 import table2
 from ..validation.declaration import read_declaration, write_declaration
 from ..validation.form import form_spec
@@ -66,7 +66,7 @@ class Context:
     catalog: QueryCatalog = field(default_factory=QueryCatalog)
     #: The server's store (``emskg serve --store``); None: ``EMSKG_STORE``, else memory.
     store_spec: str | None = None
-    _registry: Store | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, warm: bool = True, store_spec: str | None = None) -> Context:
@@ -79,18 +79,24 @@ class Context:
                 ctx.validator.validate_bytes(b"", ox.RdfFormat.TURTLE, "warm-up")
             except Exception:  # noqa: BLE001
                 log.exception("the declaration validator failed to warm up; /validate will report errors")
+            try:  # open the store now (the memory store reads its registrations), not inside a deadline
+                ctx.store  # noqa: B018
+            except EmskgError as exc:  # a store that is down must not keep the KB pages from starting
+                log.warning("the store is not available yet: %s", exc)
             settle()  # the graph lives as long as the worker: keep the garbage collector off it
         return ctx
 
     @property
-    def registry(self) -> Store:
-        """The store registrations are read from, opened read-only on first use (so a store that is
-        down does not keep the KB pages from starting). Raises ``StoreUnavailableError``."""
-        if self._registry is None:
+    def store(self) -> Store:
+        """The server's store, opened read-only on first use (so a store that is down does not keep
+        the KB pages from starting): registrations, sector queries and client SPARQL queries read
+        it; the ``memory`` store is the worker's own graph plus the registrations kept on disk.
+        Raises ``StoreUnavailableError``."""
+        if self._store is None:
             from ..stores import open_store  # the registry stack loads on first use, not at warm-up
 
-            self._registry = open_store(self.store_spec, read_only=True, kg=self.kg)
-        return self._registry
+            self._store = open_store(self.store_spec, read_only=True, kg=self.kg)
+        return self._store
 
     @cached_property
     def index(self) -> EntityIndex:
@@ -114,40 +120,21 @@ class Context:
 
 # --- query results -----------------------------------------------------------------------------
 
-def _materialise(answer: Any, max_rows: int) -> QueryResult:
-    """A store's answer (pyoxigraph result objects, whatever the store) as a bounded QueryResult."""
-    if isinstance(answer, (bool, ox.QueryBoolean)):
-        return QueryResult("ask", boolean=bool(answer))
-    if isinstance(answer, ox.QuerySolutions):
-        variables = [v.value for v in answer.variables]
-        rows: list[tuple[Any, ...]] = []
-        for sol in answer:
-            if len(rows) >= max_rows:
-                return QueryResult("select", variables=variables, rows=rows, truncated=True)
-            rows.append(tuple(sol))
-        return QueryResult("select", variables=variables, rows=rows)
-    triples: list[Any] = []
-    for t in answer:
-        if len(triples) >= max_rows:
-            return QueryResult("graph", triples=triples, truncated=True)
-        triples.append((t.subject, t.predicate, t.object))
-    return QueryResult("graph", triples=triples)
-
-
 def _named_result(ctx: Context, name: str, params: Mapping[str, str], max_rows: int) -> QueryResult:
     """A KB named query on the worker's knowledge graph; a ``# dataset: registry`` one (the sector
     queries) on the server's store, with parameters resolved against the knowledge graph."""
     query = ctx.catalog.get(name)
     if query.reads_registry:
-        return run_named(ctx.registry, query, params, resolver=ctx.resolver, max_rows=max_rows)
+        return run_named(ctx.store, query, params, resolver=ctx.resolver, max_rows=max_rows)
     text, subs = bind_params(query, params, ctx.resolver)
     return run_sparql(ctx.kg.store, text, substitutions=subs, max_rows=max_rows, trusted=True)
 
 
 def _sparql_result(ctx: Context, text: str, max_rows: int, default_graphs: list[str] | None = None,
                    named_graphs: list[str] | None = None, base_iri: str | None = None) -> QueryResult:
-    """None for both graph lists: the query's own dataset; any list (even empty): the protocol's."""
-    return run_sparql(ctx.kg.store, text, max_rows=max_rows, base_iri=base_iri,
+    """None for both graph lists: the query's own dataset; any list (even empty): the protocol's.
+    Client queries run on the server's store (registrations included), guarded before they reach it."""
+    return run_sparql(ctx.store, text, max_rows=max_rows, base_iri=base_iri,
                       default_graph=None if default_graphs is None else [ox.NamedNode(g) for g in default_graphs],
                       named_graphs=None if named_graphs is None else [ox.NamedNode(g) for g in named_graphs])
 
@@ -317,8 +304,8 @@ def _writable(ctx: Context) -> Iterator[Store]:
     is opened for the write and closed after it, because it takes one writer process at a time (the
     server serialises its writes) while every worker keeps its read-only handle. Raises
     ``StoreUnavailableError`` / ``StoreBusyError``."""
-    if ctx.registry.kind == "memory":
-        yield ctx.registry
+    if ctx.store.kind == "memory":
+        yield ctx.store
         return
     from ..stores import open_store
 
@@ -347,7 +334,7 @@ def _system_of(store: Store, ident: str) -> str:
     """The system a registration id (or a system IRI) names. Raises ``NotFoundError``."""
     if _REG_ID.fullmatch(ident):
         reg = REGISTRATION + ident
-        answer = _materialise(store.query(f"SELECT ?s WHERE {{ GRAPH <{reg}> {{ <{reg}> <{EMS}registers> ?s }} }}"), 1)
+        answer = materialise(store.query(f"SELECT ?s WHERE {{ GRAPH <{reg}> {{ <{reg}> <{EMS}registers> ?s }} }}"), 1)
         for (term,) in answer.rows:
             if isinstance(term, ox.NamedNode):
                 return term.value
@@ -374,7 +361,7 @@ def job_declarations(ctx: Context) -> list[dict[str, Any]]:
     """Every registered system's latest registration, with how many it has (``list_systems``)."""
     from ..sector.registry import list_systems
 
-    systems: list[dict[str, Any]] = list_systems(ctx.registry)
+    systems: list[dict[str, Any]] = list_systems(ctx.store)
     return systems
 
 
@@ -385,7 +372,7 @@ def job_declaration(ctx: Context, ident: str) -> dict[str, Any]:
         raise NotFoundError(f"no registration {ident!r}: ids are 16 hex digits (see GET /declarations)")
     from ..sector.registry import registration_report
 
-    report: dict[str, Any] = registration_report(ctx.registry, ident)
+    report: dict[str, Any] = registration_report(ctx.store, ident)
     return report
 
 
