@@ -179,14 +179,14 @@ def bar_chart(table: dict[str, Any], title: str, axis: str | None = None, max_ba
     shown = rows[:max_bars]
     values = [number(_text(r[vi])) or 0.0 for r in shown]
     top = _nice_max(max(values))
-    label_width, plot_width, bar_height, gap = 300, 380, 20, 8
+    label_width, plot_width, bar_height, gap = 320, 380, 20, 8
     bars = []
     for n, (row, value) in enumerate(zip(shown, values, strict=True)):
         text = format_number(value)
         if si is not None and number(_text(row[si])) is not None:
             text += f" ({_share_text(number(_text(row[si])) or 0.0)})"
         label = _text(row[li])
-        bars.append(Bar(label if len(label) <= 46 else label[:45] + "…", value, text, 10 + n * (bar_height + gap),
+        bars.append(Bar(label if len(label) <= 44 else label[:43] + "…", value, text, 10 + n * (bar_height + gap),
                         plot_width * value / top, row[li].get("href")))
     ticks = [(plot_width * k / 4, format_number(top * k / 4)) for k in range(5)]
     height = 10 + len(bars) * (bar_height + gap) + 44
