@@ -85,6 +85,7 @@ def _pick(table: dict[str, Any], preferred: tuple[str, ...], numeric: bool, skip
 @dataclass
 class Bar:
     label: str
+    short: str  # the label as drawn (cut to fit); ``label`` is in the bar's tooltip
     value: float
     text: str
     y: float
@@ -186,7 +187,7 @@ def bar_chart(table: dict[str, Any], title: str, axis: str | None = None, max_ba
         if si is not None and number(_text(row[si])) is not None:
             text += f" ({_share_text(number(_text(row[si])) or 0.0)})"
         label = _text(row[li])
-        bars.append(Bar(label if len(label) <= 44 else label[:43] + "…", value, text, 10 + n * (bar_height + gap),
+        bars.append(Bar(label, label if len(label) <= 44 else label[:43] + "…", value, text, 10 + n * (bar_height + gap),
                         plot_width * value / top, row[li].get("href")))
     ticks = [(plot_width * k / 4, format_number(top * k / 4)) for k in range(5)]
     height = 10 + len(bars) * (bar_height + gap) + 44
