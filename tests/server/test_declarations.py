@@ -38,11 +38,18 @@ def _load(store: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh ``oxigraph:PATH`` store holding the knowledge graph (``emskg load``)."""
+    path = tmp_path_factory.mktemp("registry-store") / "store"
+    _load(f"oxigraph:{path}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def registry(store_path: Path) -> Iterator[LiveServer]:
     """``emskg serve --store oxigraph:<tmp>`` (2 workers, a register token, a 200 kB body limit)."""
-    folder = tmp_path_factory.mktemp("registry-store")
-    store = f"oxigraph:{folder / 'store'}"
-    _load(store)
+    folder = store_path.parent
+    store = f"oxigraph:{store_path}"
     env = {"EMSKG_WORKERS": "2", "EMSKG_STORE": store, "EMSKG_REGISTER_TOKEN": TOKEN, "EMSKG_MAX_BODY": "200000",
            "EMSKG_WORKER_MEMORY_MB": "1024", "EMSKG_VALIDATE_TOKEN": ""}
     with live_server(env, folder / "serve.log") as live:
@@ -156,6 +163,28 @@ def test_a_registration_is_seen_by_the_next_request_on_every_worker(api: httpx.C
     assert api.delete(f"/declarations/{quote(RIVERBEND_IMS, safe='')}", headers=AUTH).status_code == 200
     assert count() == [1, 1, 1, 1]
     assert [sorted(_systems(api)) for _ in range(3)] == [[MILLBROOK_QMS]] * 3
+    _clear(api)
+
+
+def test_a_registration_by_another_process_reaches_cached_answers(api: httpx.Client, store_path: Path) -> None:
+    """``emskg register`` beside the running server: the store's generation file keys the response cache."""
+    from emskg.sector.registry import register_bytes
+    from emskg.stores import open_store
+
+    _clear(api)
+
+    def count() -> list[str]:
+        return [api.get("/sparql", params={"query": COUNT_REGISTRATIONS}, headers={"Accept": "text/csv"}).text.split()[-1]
+                for _ in range(3)]
+
+    assert count() == ["0", "0", "0"]
+    store = open_store(f"oxigraph:{store_path}")
+    try:
+        register_bytes(store, RIVERBEND.read_bytes(), "turtle", "riverbend.ttl")
+    finally:
+        store.close()
+    assert count() == ["1", "1", "1"]
+    assert list(_systems(api)) == [RIVERBEND_IMS]
     _clear(api)
 
 

@@ -12,8 +12,10 @@ server must work without internet. The schema is at /openapi.json.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import FastAPI
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web.mount(app)
 
     # Outermost last: the body cap sees every request first, then CORS, then security headers.
+    app.state.store_marker = store_marker(settings.store)
     if settings.response_cache_mb > 0:
         # inside the security headers (cached responses get them too), outside everything that costs
         app.state.response_cache = ResponseCache(settings.response_cache_mb * 1024 * 1024)
@@ -101,10 +104,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _catalog_version(app: FastAPI) -> object:
-    """Changes when a named query is added or edited, or a registration is written or removed, so
-    cached answers never outlive their query or the store they came from."""
+    """Changes when a named query is added or edited, or a registration is written or removed — by
+    this server (its pool's generation) or by another process such as ``emskg register`` (the
+    embedded store's generation file) — so cached answers never outlive their query or the store."""
     st = getattr(app.state, "emskg", None)
-    return (st.catalog.signature(), st.pool.generation) if st is not None else None
+    if st is None:
+        return None
+    return st.catalog.signature(), st.pool.generation, _stamp(getattr(app.state, "store_marker", None))
+
+
+def store_marker(spec_text: str | None) -> Path | None:
+    """The file an embedded store rewrites on every write (:mod:`emskg.stores.embedded`); None for a
+    remote store (its writers cannot be watched) or a spec that does not parse (the workers say why)."""
+    from ..core.paths import cache_dir
+    from ..errors import EmskgError
+    from ..stores import parse_store_spec
+    from ..stores.embedded import GENERATION_FILE
+
+    try:
+        spec = parse_store_spec(spec_text)
+    except EmskgError:
+        return None
+    if spec.kind == "oxigraph" and spec.path is not None:
+        return spec.path / GENERATION_FILE
+    if spec.kind == "memory":
+        return cache_dir() / "registry" / GENERATION_FILE
+    return None
+
+
+def _stamp(marker: Path | None) -> tuple[int, int] | None:
+    """A cheap fingerprint of the generation file (one stat: it is replaced, never edited, on a write)."""
+    if marker is None:
+        return None
+    try:
+        st = os.stat(marker)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_ino
 
 
 def create_app_from_env() -> FastAPI:
