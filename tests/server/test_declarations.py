@@ -265,3 +265,22 @@ def test_memory_store_keeps_registrations_and_refuses_writes_without_a_token(mem
             assert "EMSKG_REGISTER_TOKEN" in _one_line_error(r, 403)
             _one_line_error(client.delete(f"/declarations/{ident}", headers=auth), 403)
         assert list(_systems(client)) == [MILLBROOK_QMS]
+
+
+# --- a store that cannot be reached ------------------------------------------------------------------
+
+def test_an_unreachable_store_is_a_503_naming_it_without_credentials(tmp_path: Path) -> None:
+    """Nothing listens on port 9 (discard); the knowledge-graph pages keep working meanwhile."""
+    env = {"EMSKG_WORKERS": "1", "EMSKG_STORE": "sparql:http://reader:s3cret@127.0.0.1:9/sparql",
+           "EMSKG_REGISTER_TOKEN": TOKEN, "EMSKG_WORKER_MEMORY_MB": "1024"}
+    with live_server(env, tmp_path / "serve.log") as live, \
+            httpx.Client(base_url=live.base, timeout=60, limits=CLIENT_LIMITS) as client:
+        for r in (client.get("/declarations"), client.get("/declarations/0123456789abcdef"),
+                  _post(client, RIVERBEND), client.get("/sparql", params={"query": "ASK {}"})):
+            message = _one_line_error(r, 503)
+            assert "sparql:http://127.0.0.1:9/sparql" in message and "s3cret" not in message and "reader" not in message
+        page = client.get("/ui/sector")
+        assert page.status_code == 503 and "s3cret" not in page.text
+        assert client.get("/initiatives/QualServe").status_code == 200
+        assert client.get("/health").json()["status"] == "ok"
+    assert "s3cret" not in (tmp_path / "serve.log").read_text()
