@@ -26,8 +26,12 @@ def test_bar_chart_reads_label_and_count_columns_and_writes_values_as_text() -> 
                                                                 ("Policy", 1.0, "1 (20%)")]
     assert chart.axis == "systems"
     # the axis ends at a round number at or above the largest value; bar lengths are proportional
-    assert [t[1] for t in chart.ticks] == ["0", "0.5", "1", "1.5", "2"]
+    assert [t[1] for t in chart.ticks] == ["0", "1", "2"]  # counts: whole-number ticks
     assert chart.bars[0].width == chart.plot_width and chart.bars[1].width == chart.plot_width / 2
+    many = bar_chart(_table(["label", "systems"], [["a", "16000"], ["b", "7"]]), "t")
+    assert many is not None and [t[1] for t in many.ticks] == ["0", "5000", "10000", "15000", "20000"]
+    shares = bar_chart(_table(["label", "share"], [["a", "0.35"], ["b", "0.1"]]), "t")
+    assert shares is not None and [t[1] for t in shares.ticks] == ["0", "0.12", "0.25", "0.38", "0.5"]
     assert chart.bars[1].y > chart.bars[0].y
     assert chart_for("sector-gaps", GAPS, "t").kind == "bar"  # type: ignore[union-attr]
 

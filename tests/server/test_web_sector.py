@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,9 @@ def _table(driver: Any, section: str) -> list[list[str]]:
     from selenium.webdriver.common.by import By
 
     rows = driver.find_elements(By.CSS_SELECTOR, f"#{section} table.results tbody tr")
-    return [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+    # textContent: a long table is in a closed <details> (Selenium's .text is empty for hidden text)
+    return [[" ".join(td.get_attribute("textContent").split()) for td in r.find_elements(By.TAG_NAME, "td")]
+            for r in rows]
 
 
 def test_sector_page_empty_then_with_registrations(browser: Any, sector_server: LiveServer,  # noqa: F811
@@ -127,17 +130,66 @@ def test_sector_page_empty_then_with_registrations(browser: Any, sector_server: 
 
 
 def check_sector_charts(driver: Any) -> None:
-    """The sector queries' charts and tables for the five declarations (see DECLARATIONS)."""
+    """The sector queries' charts and tables for the five declarations (see DECLARATIONS): every
+    figure below follows from the examples' expected results (their ``# expect:`` lines)."""
     from selenium.webdriver.common.by import By
 
-    charts = driver.find_elements(By.CSS_SELECTOR, "svg.chart")
-    for chart in charts:  # accessible: a title and a description, named by aria-labelledby
-        title = chart.find_element(By.TAG_NAME, "title").get_attribute("textContent")
-        assert title and chart.get_attribute("role") == "img"
-        assert chart.find_element(By.TAG_NAME, "desc").get_attribute("textContent")
     sections = [s.get_attribute("id") for s in driver.find_elements(By.CSS_SELECTOR, "section.sector-query")]
-    if "sector-gaps" not in sections:
-        pytest.skip("the sector named queries (queries/sector-*.rq) are not in this checkout yet")
-    gaps = _bars(driver, "chart-sector-gaps")
-    assert len(gaps) == 6
-    assert any(v.startswith("2 ") for v in gaps.values()), gaps  # internal audit: Bravo and Charlie
+    assert sections == ["sector-gaps", "sector-elements", "sector-initiatives", "sector-frameworks",
+                        "sector-outcomes", "sector-trend"]
+    for chart in driver.find_elements(By.CSS_SELECTOR, "svg.chart"):  # accessible: named and described
+        assert chart.get_attribute("role") == "img"
+        assert chart.find_element(By.TAG_NAME, "title").get_attribute("textContent")
+        assert chart.find_element(By.TAG_NAME, "desc").get_attribute("textContent")
+        labelled = chart.get_attribute("aria-labelledby").split()
+        assert labelled == [chart.get_attribute("id") + "-title", chart.get_attribute("id") + "-desc"]
+        assert chart.find_elements(By.CSS_SELECTOR, "text.axis-label")
+
+    # the rules: internal audit fails at Bravo and Charlie (2 of 5); Bravo's four other Check rules and
+    # Alpha's metric once each
+    assert _bars(driver, "chart-sector-gaps") == {
+        "core element: internal audit": "2 (40%)", "implements a Check element": "1 (20%)",
+        "core element: measurement": "1 (20%)", "core element: nonconformance and corrective action": "1 (20%)",
+        "objective has a metric": "1 (20%)", "core element: reporting": "1 (20%)"}
+    assert [r[1:] for r in _table(driver, "sector-gaps")][0] == ["core element: internal audit", "2", "0.4"]
+    ticks = [t.text for t in driver.find_elements(By.CSS_SELECTOR, "#chart-sector-gaps text.tick")]
+    assert ticks == ["0", "1", "2"]
+    assert driver.find_element(By.CSS_SELECTOR, "#chart-sector-gaps text.axis-label").text == \
+        "registered systems violating the rule"
+
+    elements = {r[2]: (r[1], r[3], r[4], r[5]) for r in _table(driver, "sector-elements")}
+    assert elements["Internal audit"] == ("IV.B.1", "core", "2", "0.4")
+    assert elements["Measurement"] == ("IV.A", "core", "1", "0.2")
+    assert elements["Audit reports"] == ("IV.C.2", "core", "4", "0.8")
+    assert _bars(driver, "chart-sector-elements")["Audit reports"] == "4 (80%)"
+    assert len(_bars(driver, "chart-sector-elements")) == 25  # the first 25 rows; the table has them all
+
+    assert _bars(driver, "chart-sector-initiatives") == {
+        "ISO 9002 - Quality Management System Standard": "3 (60%)", "Partnership for Safe Water": "1 (20%)",
+        "APWA Management Accreditation Program": "1 (20%)", "AMSA Asset Management Handbook": "1 (20%)",
+        "Balanced Scorecard": "1 (20%)", "QualServe": "1 (20%)"}
+    assert [r[1:] for r in _table(driver, "sector-initiatives")][0] == [
+        "ISO 9002 - Quality Management System Standard", "framework", "3", "0.6", "6"]
+    assert _bars(driver, "chart-sector-frameworks") == {
+        "ISO 9002 - Quality Management System Standard": "3 (60%)", "ISO 14001 – EMS Standard": "1 (20%)",
+        "OSHA Voluntary Protection Program": "1 (20%)"}
+    assert _bars(driver, "chart-sector-outcomes") == {
+        "Quality": "4 (80%)", "Financials": "1 (20%)", "Impacts/Risks": "1 (20%)",
+        "Occupational health and safety": "1 (20%)"}
+
+    # the trend: everything was registered this year, one point per rule
+    year = str(datetime.now(UTC).year)
+    trend = driver.find_element(By.ID, "chart-sector-trend")
+    assert [t.text for t in trend.find_elements(By.CSS_SELECTOR, "text.tick")][-1] == year
+    series = {g.get_attribute("data-label"): [p.get_attribute("data-value") for p in g.find_elements(By.CSS_SELECTOR, "g.point")]
+              for g in trend.find_elements(By.CSS_SELECTOR, "g.series")}
+    assert series == {"core element: internal audit": ["40%"], "implements a Check element": ["20%"],
+                      "core element: measurement": ["20%"],
+                      "core element: nonconformance and corrective action": ["20%"],
+                      "objective has a metric": ["20%"], "core element: reporting": ["20%"]}
+    legend = driver.find_element(By.CSS_SELECTOR, "#sector-trend ul.chart-legend").text
+    assert legend.splitlines() == [  # shape and dash tell the lines apart, not colour alone
+        "core element: internal audit (circle)", "core element: measurement (square)",
+        "core element: nonconformance and corrective action (triangle)", "core element: reporting (diamond)",
+        "implements a Check element (cross)", "objective has a metric (bar)"]
+    assert [r[0] for r in _table(driver, "sector-trend")] == [year] * 6

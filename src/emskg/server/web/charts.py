@@ -163,6 +163,22 @@ def _nice_max(value: float) -> float:
     return float(10 * exp)
 
 
+def _axis(largest: float, integers: bool) -> tuple[float, float]:
+    """The value axis: its end (a round number at or above ``largest``) and the step between ticks
+    (four steps; counts get whole-number steps, so no tick reads "1.25 systems")."""
+    if integers:
+        step = 1.0
+        for candidate in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000):
+            step = float(candidate)
+            if largest <= 5 * candidate:
+                break
+        else:
+            step = _nice_max(largest) / 4
+        return max(step, math.ceil(largest / step) * step), step
+    top = _nice_max(largest)
+    return top, top / 4
+
+
 def bar_chart(table: dict[str, Any], title: str, axis: str | None = None, max_bars: int = 25) -> BarChart | None:
     """The bar chart of a display table: label and value columns picked by name (see module doc);
     None when the table has no rows or no numeric column."""
@@ -179,7 +195,7 @@ def bar_chart(table: dict[str, Any], title: str, axis: str | None = None, max_ba
     si = cols.index(share_col) if share_col else None
     shown = rows[:max_bars]
     values = [number(_text(r[vi])) or 0.0 for r in shown]
-    top = _nice_max(max(values))
+    top, step = _axis(max(values), integers=all(v == int(v) for v in values))
     label_width, plot_width, bar_height, gap = 320, 380, 20, 8
     bars = []
     for n, (row, value) in enumerate(zip(shown, values, strict=True)):
@@ -189,7 +205,7 @@ def bar_chart(table: dict[str, Any], title: str, axis: str | None = None, max_ba
         label = _text(row[li])
         bars.append(Bar(label, label if len(label) <= 44 else label[:43] + "…", value, text, 10 + n * (bar_height + gap),
                         plot_width * value / top, row[li].get("href")))
-    ticks = [(plot_width * k / 4, format_number(top * k / 4)) for k in range(5)]
+    ticks = [(plot_width * k * step / top, format_number(k * step)) for k in range(round(top / step) + 1)]
     height = 10 + len(bars) * (bar_height + gap) + 44
     axis_text = axis or value_col
     desc = f"{len(bars)} bars, one per {label_col}; bar length: {axis_text}" + \
