@@ -168,6 +168,8 @@ def check_sector_charts(driver: Any) -> None:
         "ISO 9002 - Quality Management System Standard": "3 (60%)", "Partnership for Safe Water": "1 (20%)",
         "APWA Management Accreditation Program": "1 (20%)", "AMSA Asset Management Handbook": "1 (20%)",
         "Balanced Scorecard": "1 (20%)", "QualServe": "1 (20%)"}
+    assert driver.find_element(By.CSS_SELECTOR, "#chart-sector-initiatives text.axis-label").text == \
+        "registered systems whose gaps it would fill"
     assert [r[1:] for r in _table(driver, "sector-initiatives")][0] == [
         "ISO 9002 - Quality Management System Standard", "framework", "3", "0.6", "6"]
     assert _bars(driver, "chart-sector-frameworks") == {

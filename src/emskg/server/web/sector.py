@@ -27,7 +27,7 @@ router = APIRouter()
 AXES = {
     "sector-gaps": "registered systems violating the rule",
     "sector-elements": "registered systems lacking the element",
-    "sector-initiatives": "gaps the initiative would fill",
+    "sector-initiatives": "registered systems whose gaps it would fill",
     "sector-frameworks": "registered systems",
     "sector-outcomes": "registered systems",
 }
