@@ -124,7 +124,7 @@ def _named_result(ctx: Context, name: str, params: Mapping[str, str], max_rows: 
     """A KB named query on the worker's knowledge graph; a ``# dataset: registry`` one (the sector
     queries) on the server's store, with parameters resolved against the knowledge graph."""
     query = ctx.catalog.get(name)
-    if query.reads_registry:
+    if query.dataset == "registry":
         return run_named(ctx.store, query, params, resolver=ctx.resolver, max_rows=max_rows)
     text, subs = bind_params(query, params, ctx.resolver)
     return run_sparql(ctx.kg.store, text, substitutions=subs, max_rows=max_rows, trusted=True)
