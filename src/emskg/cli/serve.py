@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InputError
+from .stores import add_store_argument, store_spec_from_args
 
 __all__ = ["register", "cmd_serve"]
 
@@ -26,6 +27,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                      cors_origins=args.cors, store=args.store)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    spec = store_spec_from_args(args)  # a bad --store is one line before anything starts
+    if spec.kind == "oxigraph":  # a folder that is not a store fails here, not in every worker
+        from ..stores import open_store
+
+        open_store(spec, read_only=True).close()
     # One uvicorn process; parallelism comes from the query worker pool, not from uvicorn workers. The
     # connection layer (timeouts, header bounds, request and connection caps) is emskg's protocol class.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
@@ -45,10 +51,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--workers", type=int, help="query worker processes (default: 2-4 by CPU; EMSKG_WORKERS)")
     s.add_argument("--timeout", type=float, help="seconds a query may run (default 5; EMSKG_QUERY_TIMEOUT)")
     s.add_argument("--max-rows", type=int, help="rows a result may carry (default 10000; EMSKG_MAX_ROWS)")
-    s.add_argument("--store", help="the store to answer from and register into: memory (default), oxigraph:PATH "
-                                    "or sparql:QUERY_URL (EMSKG_STORE)")
     s.add_argument("--cors", help="comma-separated origins allowed by CORS, or * (EMSKG_CORS_ORIGINS)")
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* from --forwarded-allow-ips")
     s.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    add_store_argument(s)
     s.set_defaults(func=cmd_serve)

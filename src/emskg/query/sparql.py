@@ -104,6 +104,8 @@ def run_sparql(
     text, prologue = prepare(query, substitutions=substitutions, prefixes=prefixes, trusted=trusted)
     protocol_dataset = default_graph is not None or named_graphs is not None
     if isinstance(store, EmbeddedStore):
+        if kb:
+            store.require_kb()
         store = store.current()
     try:
         if isinstance(store, ox.Store):

@@ -12,7 +12,6 @@ server must work without internet. The schema is at /openapi.json.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +24,9 @@ from starlette.middleware.cors import CORSMiddleware
 from .._version import __version__
 from ..graph.store import INFERRED_GRAPH, load_graph
 from ..query.catalog import QueryCatalog
+from ..stores import parse_store_spec
+from ..stores.embedded import generation_marker
+from ..stores.remote import RemoteStore
 from . import web
 from .middleware import BodyLimitMiddleware, HeadAsGetMiddleware, SecurityHeadersMiddleware
 from .response_cache import ResponseCache, ResponseCacheMiddleware
@@ -58,12 +60,14 @@ def graph_stats() -> GraphStats:
 
 def _start(settings: Settings) -> ServerState:
     stats = graph_stats()
+    spec = parse_store_spec(settings.store)
     pool = WorkerPool(settings.workers, timeout=settings.query_timeout, memory_mb=settings.worker_memory_mb,
-                      store_spec=settings.store)
+                      store=settings.store)
     pool.start()
-    log.info("emskg %s: %d triples (cache %s), %d query workers", __version__, stats.triples, stats.digest,
-             settings.workers)
-    return ServerState(settings, pool, QueryCatalog(), stats)
+    remote = RemoteStore(spec, kb_candidates=[name for name, _ in stats.named_graphs]) if spec.kind == "sparql" else None
+    log.info("emskg %s: %d triples (cache %s), %d query workers, store %s", __version__, stats.triples, stats.digest,
+             settings.workers, spec.label)
+    return ServerState(settings, pool, QueryCatalog(), stats, spec.label, remote)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await run_in_threadpool(st.pool.close)
+            await st.aclose()
 
     app = FastAPI(title="emskg", version=__version__, description=_DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
@@ -88,12 +93,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web.mount(app)
 
     # Outermost last: the body cap sees every request first, then CORS, then security headers.
-    app.state.store_marker = store_marker(settings.store)
-    if settings.response_cache_mb > 0:
+    # Answers change when registrations do: the cache key carries the store's generation (embedded
+    # stores); a sparql: store's changes cannot be seen from here, so its answers are not cached.
+    spec = parse_store_spec(settings.store)
+    if settings.response_cache_mb > 0 and spec.kind != "sparql":
+        marker = generation_marker(spec)
         # inside the security headers (cached responses get them too), outside everything that costs
         app.state.response_cache = ResponseCache(settings.response_cache_mb * 1024 * 1024)
         app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
-                           prefixes=("/sparql", "/queries/"), version=lambda: _catalog_version(app))
+                           prefixes=("/sparql", "/queries/"), version=lambda: (_catalog_version(app), _generation(marker)))
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "DELETE"],
@@ -103,44 +111,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _catalog_version(app: FastAPI) -> object:
-    """Changes when a named query is added or edited, or a registration is written or removed — by
-    this server (its pool's generation) or by another process such as ``emskg register`` (the
-    embedded store's generation file) — so cached answers never outlive their query or the store."""
-    st = getattr(app.state, "emskg", None)
-    if st is None:
-        return None
-    return st.catalog.signature(), st.pool.generation, _stamp(getattr(app.state, "store_marker", None))
-
-
-def store_marker(spec_text: str | None) -> Path | None:
-    """The file an embedded store rewrites on every write (:mod:`emskg.stores.embedded`); None for a
-    remote store (its writers cannot be watched) or a spec that does not parse (the workers say why)."""
-    from ..core.paths import cache_dir
-    from ..errors import EmskgError
-    from ..stores import parse_store_spec
-    from ..stores.embedded import GENERATION_FILE
-
-    try:
-        spec = parse_store_spec(spec_text)
-    except EmskgError:
-        return None
-    if spec.kind == "oxigraph" and spec.path is not None:
-        return spec.path / GENERATION_FILE
-    if spec.kind == "memory":
-        return cache_dir() / "registry" / GENERATION_FILE
-    return None
-
-
-def _stamp(marker: Path | None) -> tuple[int, int] | None:
-    """A cheap fingerprint of the generation file (one stat: it is replaced, never edited, on a write)."""
+def _generation(marker: Path | None) -> str:
+    """The store's generation (changes with every write to it), read from its marker file."""
     if marker is None:
-        return None
+        return ""
     try:
-        st = os.stat(marker)
+        return marker.read_text()
     except OSError:
-        return None
-    return st.st_mtime_ns, st.st_ino
+        return ""
+
+
+def _catalog_version(app: FastAPI) -> object:
+    """Changes when a named query is added or edited, or when this server writes to the store (its
+    pool's generation, bumped by POST/DELETE /declarations), so cached answers never outlive them."""
+    st = getattr(app.state, "emskg", None)
+    return (st.catalog.signature(), st.pool.generation) if st is not None else None
 
 
 def create_app_from_env() -> FastAPI:

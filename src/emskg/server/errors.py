@@ -29,7 +29,7 @@ class HttpError(EmskgError):
 
 def http_status(exc: BaseException) -> int:
     """400 for a bad request, 403 for a forbidden one, 404 for an unknown name, 503 when the store
-    cannot be reached (or is held by another writer), 500 otherwise."""
+    is unreachable, 500 otherwise."""
     if isinstance(exc, HttpError):
         return exc.status
     if isinstance(exc, StoreUnavailableError):

@@ -9,39 +9,37 @@ memory limit apply; the server process itself never runs a query.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 
 from ..core.rdfio import FORMATS, format_for, serialize
-from ..core.vocab import EMS, RDF_TYPE, REGISTRATION
-from ..errors import EmskgError, NotFoundError
+from ..core.vocab import EMS, RDF_TYPE
 from ..graph.store import KnowledgeGraph, load_graph, settle
 from ..query.browse import EntityIndex, describe, list_entities, node
 from ..query.catalog import QueryCatalog
 from ..query.formats import compact, render
 from ..query.linked import kb_iri, ontology_triples, resource_description, shapes_triples
-from ..query.named import TermResolver, bind_params, run_named
+from ..query.named import TermResolver, bind_params
 from ..query.ontodoc import ontology_html
 from ..query.publish import void_triples
-from ..query.sparql import QueryResult, materialise, run_sparql
+from ..query.sparql import QueryResult, materialise, prepare, result_kind, run_sparql
 from ..query.table2 import table2
+from ..stores import Store, open_store, parse_store_spec
+from ..stores.remote import RawAnswer, parse_answer
 from ..validation.declaration import read_declaration, write_declaration
 from ..validation.form import form_spec
 from ..validation.html_report import render_html
 from ..validation.model import WORKBOOK_FORMAT, RunReport
 from ..validation.validator import Validator
+from . import registry
 from .errors import HttpError
 
-if TYPE_CHECKING:
-    from ..stores import Store
-
-__all__ = ["Context", "Rendered", "dispatch", "JOBS"]
+__all__ = ["Context", "Rendered", "dispatch", "JOBS", "REMOTE_JOBS"]
 
 log = logging.getLogger("emskg.jobs")
 
@@ -59,18 +57,21 @@ class Rendered:
 
 @dataclass
 class Context:
-    """What a worker keeps between jobs: the graph, the indexes built over it, and a read handle on
-    the server's store (registrations; the store itself picks up writes made since it was opened)."""
+    """What a worker keeps between jobs: the graph and the indexes built over it."""
 
     kg: KnowledgeGraph
     catalog: QueryCatalog = field(default_factory=QueryCatalog)
-    #: The server's store (``emskg serve --store``); None: ``EMSKG_STORE``, else memory.
-    store_spec: str | None = None
-    _store: Store | None = field(default=None, repr=False)
+    #: The store /sparql and named queries run on when it is embedded (``memory``: the KB plus the
+    #: registrations; ``oxigraph:PATH`` read-only). None for a ``sparql:`` store, which this process
+    #: cannot reach (no sockets): the server sends those queries, workers prepare and render them.
+    store: Store | None = None
 
     @classmethod
-    def load(cls, warm: bool = True, store_spec: str | None = None) -> Context:
-        ctx = cls(load_graph(), store_spec=store_spec)
+    def load(cls, warm: bool = True, store: str | None = None) -> Context:
+        ctx = cls(load_graph())
+        spec = parse_store_spec(store)
+        if spec.kind != "sparql":
+            ctx.store = open_store(spec, read_only=True, kg=ctx.kg)
         if warm:  # build the lazy indexes now, so no request pays for them inside its deadline
             ctx.index  # noqa: B018
             ctx.table2  # noqa: B018
@@ -79,24 +80,8 @@ class Context:
                 ctx.validator.validate_bytes(b"", ox.RdfFormat.TURTLE, "warm-up")
             except Exception:  # noqa: BLE001
                 log.exception("the declaration validator failed to warm up; /validate will report errors")
-            try:  # open the store now (the memory store reads its registrations), not inside a deadline
-                ctx.store  # noqa: B018
-            except EmskgError as exc:  # a store that is down must not keep the KB pages from starting
-                log.warning("the store is not available yet: %s", exc)
             settle()  # the graph lives as long as the worker: keep the garbage collector off it
         return ctx
-
-    @property
-    def store(self) -> Store:
-        """The server's store, opened read-only on first use (so a store that is down does not keep
-        the KB pages from starting): registrations, sector queries and client SPARQL queries read
-        it; the ``memory`` store is the worker's own graph plus the registrations kept on disk.
-        Raises ``StoreUnavailableError``."""
-        if self._store is None:
-            from ..stores import open_store  # the registry stack loads on first use, not at warm-up
-
-            self._store = open_store(self.store_spec, read_only=True, kg=self.kg)
-        return self._store
 
     @cached_property
     def index(self) -> EntityIndex:
@@ -120,21 +105,21 @@ class Context:
 
 # --- query results -----------------------------------------------------------------------------
 
+def _query_store(ctx: Context) -> ox.Store | Store:
+    return ctx.store if ctx.store is not None else ctx.kg.store
+
+
 def _named_result(ctx: Context, name: str, params: Mapping[str, str], max_rows: int) -> QueryResult:
-    """A KB named query on the worker's knowledge graph; a ``# dataset: registry`` one (the sector
-    queries) on the server's store, with parameters resolved against the knowledge graph."""
     query = ctx.catalog.get(name)
-    if query.dataset == "registry":
-        return run_named(ctx.store, query, params, resolver=ctx.resolver, max_rows=max_rows)
     text, subs = bind_params(query, params, ctx.resolver)
-    return run_sparql(ctx.kg.store, text, substitutions=subs, max_rows=max_rows, trusted=True)
+    return run_sparql(_query_store(ctx), text, substitutions=subs, max_rows=max_rows, trusted=True,
+                      kb=not query.reads_registry)
 
 
 def _sparql_result(ctx: Context, text: str, max_rows: int, default_graphs: list[str] | None = None,
                    named_graphs: list[str] | None = None, base_iri: str | None = None) -> QueryResult:
-    """None for both graph lists: the query's own dataset; any list (even empty): the protocol's.
-    Client queries run on the server's store (registrations included), guarded before they reach it."""
-    return run_sparql(ctx.store, text, max_rows=max_rows, base_iri=base_iri,
+    """None for both graph lists: the query's own dataset; any list (even empty): the protocol's."""
+    return run_sparql(_query_store(ctx), text, max_rows=max_rows, base_iri=base_iri,
                       default_graph=None if default_graphs is None else [ox.NamedNode(g) for g in default_graphs],
                       named_graphs=None if named_graphs is None else [ox.NamedNode(g) for g in named_graphs])
 
@@ -196,6 +181,57 @@ def job_named_table(ctx: Context, name: str, params: dict[str, str], max_rows: i
 
 def job_sparql_table(ctx: Context, text: str, max_rows: int) -> dict[str, Any]:
     return _table(ctx, _sparql_result(ctx, text, max_rows))
+
+
+# --- queries on a sparql: store: prepared here, sent by the server process, rendered here ---------
+
+#: The jobs that run a query on the store; on a ``sparql:`` store the server runs them in three steps.
+REMOTE_JOBS = frozenset({"sparql", "named", "named_table", "sparql_table"})
+
+
+def _fit(fmts: tuple[str | None, str | None], refusals: tuple[str, str], kind: str) -> str:
+    fmt = fmts[1] if kind == "graph" else fmts[0]
+    if fmt is None:
+        what = "CONSTRUCT/DESCRIBE" if kind == "graph" else "SELECT/ASK"
+        refusal = refusals[1] if kind == "graph" else refusals[0]
+        raise HttpError(refusal or f"none of the accepted types fits a {what} result", 406)
+    return fmt
+
+
+def job_remote_prepare(ctx: Context, job: str, args: tuple[Any, ...]) -> dict[str, Any]:
+    """Step 1 for a ``sparql:`` store: guard the query (client text is parsed here, never in the
+    server process), bind parameters, pick the format; what the server sends and how to render it."""
+    dataset: tuple[list[str] | None, list[str] | None] = (None, None)
+    if job in ("sparql", "sparql_table"):
+        text = args[0]
+        full, _ = prepare(text)
+        kind = result_kind(text)
+        if job == "sparql":
+            _, fmts, max_rows, default_graphs, named_graphs, refusals, base_iri = args
+            render: tuple[Any, ...] = (_fit(fmts, refusals, kind), fmts, refusals, max_rows)
+            dataset = (default_graphs, named_graphs)
+            if base_iri:
+                full = f"BASE <{base_iri}> " + full
+        else:
+            render = (None, None, None, args[1])
+        return {"text": full, "kb": False, "dataset": dataset, "render": render}
+    name, params, *rest = args
+    query = ctx.catalog.get(name)
+    text, subs = bind_params(query, params, ctx.resolver)
+    full, _ = prepare(text, substitutions=subs, trusted=True)
+    render = (rest[0], None, None, rest[1]) if job == "named" else (None, None, None, rest[0])
+    return {"text": full, "kb": not query.reads_registry, "dataset": dataset, "render": render}
+
+
+def job_remote_render(ctx: Context, job: str, content_type: str, body: bytes, render: tuple[Any, ...]) -> Any:
+    """Step 3 for a ``sparql:`` store: parse the engine's answer, cap the rows, render it."""
+    fmt, fmts, refusals, max_rows = render
+    result = materialise(parse_answer(RawAnswer(content_type, body)), max_rows)
+    if job in ("named_table", "sparql_table"):
+        return _table(ctx, result)
+    if fmts is not None:  # /sparql: the answer's kind decides (as job_sparql does)
+        fmt = _fit(fmts, refusals, "graph" if result.kind == "graph" else "select")
+    return _rendered(result, fmt)
 
 
 # --- browsing, Table 2, validation -------------------------------------------------------------
@@ -295,103 +331,54 @@ def job_convert(ctx: Context, data: bytes, fmt_in: str, fmt_out: str, name: str)
     return write_declaration(triples, fmt_out, lambda: ctx.validator.picklists)
 
 
-# --- registrations (issue 13): the server's store, written one registration at a time ---------------
+# --- registrations (issue 13): /declarations on an embedded store (a sparql: one: state.py) ---------
+
+def _embedded(ctx: Context) -> Store:
+    if ctx.store is None:  # the server runs registry operations itself on a sparql: store
+        raise HttpError("registry job sent to a worker of a sparql: store", 500)
+    return ctx.store
+
 
 @contextmanager
 def _writable(ctx: Context) -> Iterator[Store]:
     """A writable handle on the server's store, for one write. The memory store is the worker's own
-    (already writable, and reopening it would reload every registration); an ``oxigraph:PATH`` store
-    is opened for the write and closed after it, because it takes one writer process at a time (the
+    (already writable; reopening it would reload every registration); an ``oxigraph:PATH`` store is
+    opened for the write and closed after it, because it takes one writer process at a time (the
     server serialises its writes) while every worker keeps its read-only handle. Raises
     ``StoreUnavailableError`` / ``StoreBusyError``."""
-    if ctx.store.kind == "memory":
-        yield ctx.store
-        return
-    from ..stores import open_store
-
-    store = open_store(ctx.store_spec, kg=ctx.kg)
-    try:
+    store = _embedded(ctx)
+    if store.kind == "memory":
         yield store
+        return
+    writer = open_store(store.label, kg=ctx.kg)  # an embedded store's label is its spec (no credentials)
+    try:
+        yield writer
     finally:
-        store.close()
+        writer.close()
 
 
 def job_register(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
-    """Validate, reason and store one declaration: its registration record and its report (the JSON
-    of one file of ``emskg validate --format json``). A declaration that cannot be read raises
-    ``InputError`` (400) and is not stored."""
-    from ..sector.registry import register_bytes
-
+    """Validate, reason and store one declaration (:func:`emskg.server.registry.register`)."""
     with _writable(ctx) as store:
-        reg, report = register_bytes(store, data, fmt_name, name, kg=ctx.kg)
-    return {"registration": reg.to_json(), "report": report.to_json()}
+        return registry.register(store, data, fmt_name, name, ctx.kg)
 
 
-_REG_ID = re.compile(r"[0-9a-f]{16}")
-
-
-def _system_of(store: Store, ident: str) -> str:
-    """The system a registration id (or a system IRI) names. Raises ``NotFoundError``."""
-    if _REG_ID.fullmatch(ident):
-        reg = REGISTRATION + ident
-        answer = materialise(store.query(f"SELECT ?s WHERE {{ GRAPH <{reg}> {{ <{reg}> <{EMS}registers> ?s }} }}"), 1)
-        for (term,) in answer.rows:
-            if isinstance(term, ox.NamedNode):
-                return term.value
-        raise NotFoundError(f"no registration {ident!r} (see GET /declarations)")
-    try:
-        ox.NamedNode(ident)
-    except ValueError:
-        raise NotFoundError(f"{ident!r} is neither a registration id nor a system IRI") from None
-    return ident
+def job_register_prepare(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
+    """Validate and reason one declaration for a ``sparql:`` store: its quads, for the server to send."""
+    return registry.prepare_registration(data, fmt_name, name, ctx.kg)
 
 
 def job_unregister(ctx: Context, ident: str) -> dict[str, Any]:
-    """Remove the system a registration id (or system IRI) names, with every registration of it (as
-    ``emskg unregister``). Raises ``NotFoundError`` when nothing is registered under that name."""
-    from ..sector.registry import unregister
-
     with _writable(ctx) as store:
-        system = _system_of(store, ident)
-        removed = unregister(store, [system])
-    return {"system": system, "removed": removed}
+        return registry.unregister_ident(store, ident)
 
 
 def job_declarations(ctx: Context) -> list[dict[str, Any]]:
-    """Every registered system's latest registration, with how many it has (``list_systems``)."""
-    from ..sector.registry import list_systems
-
-    systems: list[dict[str, Any]] = list_systems(ctx.store)
-    return systems
+    return registry.declarations(_embedded(ctx))
 
 
 def job_declaration(ctx: Context, ident: str) -> dict[str, Any]:
-    """One registration's report, like one file of ``emskg validate --format json``. Raises
-    ``NotFoundError`` for an id that names no registration."""
-    if not _REG_ID.fullmatch(ident):
-        raise NotFoundError(f"no registration {ident!r}: ids are 16 hex digits (see GET /declarations)")
-    from ..sector.registry import registration_report
-
-    report: dict[str, Any] = registration_report(ctx.store, ident)
-    return report
-
-
-#: The sector named queries the Sector page charts, in the order it shows them.
-SECTOR_QUERIES = ("sector-gaps", "sector-elements", "sector-initiatives", "sector-frameworks", "sector-outcomes",
-                  "sector-trend")
-
-
-def job_sector(ctx: Context, max_rows: int) -> dict[str, Any]:
-    """What the Sector page shows: the registered systems and each sector query's table (display
-    cells, as the query pages get them). A sector query missing from the catalog is left out."""
-    tables: dict[str, Any] = {}
-    names = {q.name for q in ctx.catalog.all()}
-    for name in SECTOR_QUERIES:
-        if name in names:
-            query = ctx.catalog.get(name)
-            tables[name] = {"title": query.title, "description": query.description,
-                            **_table(ctx, _named_result(ctx, name, {}, max_rows))}
-    return {"systems": job_declarations(ctx), "tables": tables}
+    return registry.declaration(_embedded(ctx), ident)
 
 
 JOBS: dict[str, Callable[..., Any]] = {
@@ -411,11 +398,13 @@ JOBS: dict[str, Callable[..., Any]] = {
     "form": job_form,
     "convert": job_convert,
     "options": job_options,
+    "remote_prepare": job_remote_prepare,
+    "remote_render": job_remote_render,
     "register": job_register,
+    "register_prepare": job_register_prepare,
     "unregister": job_unregister,
     "declarations": job_declarations,
     "declaration": job_declaration,
-    "sector": job_sector,
 }
 
 

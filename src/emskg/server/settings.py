@@ -74,9 +74,6 @@ class Settings:
     register_token: str | None = field(default=None, repr=False)
     #: Seconds a registration may take (validation, reasoning and the write).
     register_timeout: float = 30.0
-    #: The store the server answers from and registers into (``memory``, ``oxigraph:PATH`` or
-    #: ``sparql:URL``; ``emskg serve --store``); None: ``memory``.
-    store: str | None = None
     #: The public base URL (behind a proxy) used in the service description instead of the Host header.
     public_url: str | None = None
     #: Memory for cached query responses (the graph is static while the server runs); 0 turns it off.
@@ -97,6 +94,9 @@ class Settings:
     #: Open connections at most (more are answered 503 and closed), and requests handled at once (503 beyond).
     max_connections: int = 1024
     max_inflight: int = 256
+    #: The store ``/sparql``, the named queries and ``/declarations`` run on (``memory``, ``oxigraph:PATH``,
+    #: ``sparql:URL``; docs/stores.md); None: ``memory``. Not in ``repr``: a URL may carry credentials.
+    store: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.workers < 1:

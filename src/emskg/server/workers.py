@@ -17,7 +17,7 @@ worker holds its own read handle on it (an in-memory copy, or a read-only view o
 store, which RocksDB freezes at opening); the embedded stores notice a write by any process (their
 generation file, :mod:`emskg.stores.embedded`) and resync before the next query, so the next request
 after a write sees it on every worker, with no restart. The pool's own :attr:`WorkerPool.generation`,
-bumped after each write the server makes, keys the response cache.
+bumped after each write the server makes, keys the response cache too.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ..errors import StoreUnavailableError
 from .errors import HttpError, http_status, sanitize
 
-__all__ = ["WorkerPool", "QueryTimeout", "ServiceBusy", "WorkerCrashed", "remote_store"]
+__all__ = ["WorkerPool", "QueryTimeout", "ServiceBusy", "WorkerCrashed"]
 
 log = logging.getLogger("emskg.workers")
 
@@ -97,13 +98,7 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="emskg-parent-watch", daemon=True).start()
 
 
-def remote_store(spec: str | None) -> bool:
-    """Whether ``spec`` (or ``EMSKG_STORE`` when it is None) names a store reached over the network."""
-    text = spec if spec is not None else os.environ.get("EMSKG_STORE", "")
-    return text.strip().lower().startswith("sparql:")
-
-
-def _worker_main(conn: Connection, memory_mb: int, warm: bool, store_spec: str | None = None) -> None:
+def _worker_main(conn: Connection, memory_mb: int, warm: bool, store: str | None = None) -> None:
     """Entry point of a worker process: load the graph, then answer jobs until told to stop."""
     _exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group; the server stops us
@@ -112,15 +107,11 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool, store_spec: str |
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from ..core.sandbox import deny_network
 
-    if not remote_store(store_spec):
-        # No query, however it gets past the guard, can open a connection from here. A worker that
-        # answers from a sparql: store needs the network to reach it; the parse-based guard
-        # (refusing SERVICE, LOAD and updates) is then the only layer, as for any SPARQL proxy.
-        deny_network()
+    deny_network()  # no query, however it gets past the guard, can open a connection from here
     from . import jobs
 
     try:
-        ctx = jobs.Context.load(warm=warm, store_spec=store_spec)
+        ctx = jobs.Context.load(warm=warm, store=store)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
         conn.send(("failed", sanitize(str(exc))))
         return
@@ -137,11 +128,11 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool, store_spec: str |
             conn.send(("ok", jobs.dispatch(ctx, name, args)))
         except MemoryError:
             conn.send(("error", 503, "the query was aborted: it needed more memory than a worker may use"))
+        except StoreUnavailableError as exc:  # the store, not the query: 503 with its one line
+            conn.send(("error", 503, sanitize(str(exc))))
         except Exception as exc:  # noqa: BLE001 - every error becomes a status and one line
             status = http_status(exc)
-            if status == 503:  # the store is down or busy: the client may retry, so say which
-                conn.send(("error", 503, sanitize(str(exc))))
-            elif status >= 500:
+            if status >= 500:
                 log.exception("job %r failed in worker %d", name, os.getpid())
                 conn.send(("error", 500, "internal error while running the query"))
             else:
@@ -167,16 +158,17 @@ class WorkerPool:
 
     def __init__(self, size: int, *, timeout: float, acquire_timeout: float | None = None,
                  memory_mb: int = 0, warm: bool = True, startup_timeout: float = 120.0,
-                 store_spec: str | None = None) -> None:
+                 store: str | None = None) -> None:
         self.size = size
-        self.store_spec = store_spec
-        #: Bumped after every write to the store the server makes (keys the response cache).
-        self.generation = 0
         self.timeout = timeout
         self.acquire_timeout = timeout if acquire_timeout is None else acquire_timeout
         self.memory_mb = memory_mb
         self.warm = warm
         self.startup_timeout = startup_timeout
+        #: The ``--store`` text each worker opens (credentials come from the inherited environment).
+        self.store = store
+        #: Bumped after every write to the store the server makes (keys the response cache).
+        self.generation = 0
         self.restarts = 0
         self._ctx = mp.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -207,7 +199,7 @@ class WorkerPool:
 
     def _launch(self) -> tuple[mp.process.BaseProcess, Connection]:
         parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.warm, self.store_spec),
+        proc = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.warm, self.store),
                                  name="emskg-worker", daemon=True)
         proc.start()
         child.close()

@@ -29,9 +29,9 @@ def open_store(spec_text: str | StoreSpec | None, *, env: Mapping[str, str] = os
 
     ``read_only`` opens an ``oxigraph:PATH`` store for reading (several processes may; it follows
     later writes); ``kg``: the knowledge graph the ``memory`` store starts from (default: the build
-    cache, loaded into memory). Raises :class:`~emskg.errors.InputError` for a bad spec,
-    :class:`~emskg.errors.StoreUnavailableError` / :class:`~emskg.errors.StoreBusyError` when the
-    store cannot be opened."""
+    cache, loaded into memory), and whose graph names a ``sparql:`` store looks for. Raises
+    :class:`~emskg.errors.InputError` for a bad spec, :class:`~emskg.errors.StoreUnavailableError` /
+    :class:`~emskg.errors.StoreBusyError` when the store cannot be opened."""
     spec = spec_text if isinstance(spec_text, StoreSpec) else parse_store_spec(spec_text, env)
     if spec.kind == "memory":
         from .embedded import MemoryStore
@@ -44,4 +44,9 @@ def open_store(spec_text: str | StoreSpec | None, *, env: Mapping[str, str] = os
         return OxigraphStore(spec.path, read_only=read_only)
     from .remote import RemoteStore
 
-    return RemoteStore(spec)
+    candidates = None
+    if kg is not None:
+        from ..graph.store import INFERRED_GRAPH
+
+        candidates = [g.value for g in kg.source_graphs()] + [INFERRED_GRAPH.value]
+    return RemoteStore(spec, kb_candidates=candidates)

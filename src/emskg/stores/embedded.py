@@ -33,8 +33,9 @@ from ..core.paths import cache_dir
 from ..errors import QueryError, StoreBusyError, StoreUnavailableError
 from ..graph.store import GRAPH_BASE, INFERRED_GRAPH, KnowledgeGraph, load_graph
 from .base import QueryAnswer, StoreKind
+from .spec import StoreSpec
 
-__all__ = ["EmbeddedStore", "MemoryStore", "OxigraphStore", "GENERATION_FILE"]
+__all__ = ["EmbeddedStore", "MemoryStore", "OxigraphStore", "GENERATION_FILE", "generation_marker"]
 
 log = logging.getLogger("emskg.stores")
 
@@ -43,6 +44,15 @@ log = logging.getLogger("emskg.stores")
 GENERATION_FILE = "emskg-generation"
 #: How long a writer waits for another process's lock on an ``oxigraph:PATH`` store.
 BUSY_WAIT_SECONDS = 5.0
+
+
+def generation_marker(spec: StoreSpec) -> Path | None:
+    """The file whose content changes with every write to an embedded store (None: ``sparql:``)."""
+    if spec.kind == "memory":
+        return cache_dir() / "registry" / GENERATION_FILE
+    if spec.kind == "oxigraph" and spec.path is not None:
+        return spec.path / GENERATION_FILE
+    return None
 
 
 def _graphs(names: Sequence[str] | None) -> list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None:
@@ -54,9 +64,11 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _bump(marker: Path) -> None:
-    """Write a new generation (time + pid: unique enough across writers) to ``marker``."""
-    atomic_write(marker, f"{time.time_ns()}-{os.getpid()}\n".encode())
+def _bump(marker: Path) -> str:
+    """Write a new generation (time + pid: unique enough across writers) to ``marker``; returns it."""
+    token = f"{time.time_ns()}-{os.getpid()}\n"
+    atomic_write(marker, token.encode())
+    return token
 
 
 def _read_marker(marker: Path) -> str:
@@ -95,7 +107,15 @@ class EmbeddedStore:
 
     def kb_query(self, text: str, *, timeout: float | None = None) -> QueryAnswer:
         """The default graph of an embedded store is the knowledge-graph closure."""
+        self.require_kb()
         return self.query(text, timeout=timeout)
+
+    def require_kb(self) -> None:
+        """Raise :class:`StoreUnavailableError` when ``emskg load`` has not filled the store: a KB
+        query would answer nothing, silently."""
+        if not self.has_kb():
+            raise StoreUnavailableError(f"store {self.label} holds no knowledge graph "
+                                        f"(load it with: emskg load --store {self.label})")
 
     def has_kb(self) -> bool:
         """Whether the knowledge graph is in the store (``emskg load`` has run)."""
@@ -180,8 +200,8 @@ class MemoryStore(EmbeddedStore):
                     self._files.pop(path.name, None)
             except OSError as exc:
                 raise StoreUnavailableError(f"store memory: cannot write {path} ({exc.strerror})") from None
-        _bump(self._marker)
-        self._generation = _read_marker(self._marker)
+        # our own token: if another writer bumps the marker after us, the next read sees a change
+        self._generation = _bump(self._marker)
 
     @staticmethod
     def _named(graph: object) -> ox.NamedNode:

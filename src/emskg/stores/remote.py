@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ CHUNK_TRIPLES = 5_000
 #: Seconds to connect, and to wait for an answer when the caller gives no timeout.
 CONNECT_TIMEOUT = 5.0
 DEFAULT_TIMEOUT = 60.0
+#: Seconds the list of the store's knowledge-graph graphs is reused before it is asked again.
+KB_GRAPHS_TTL = 60.0
 
 _RESULT_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -136,7 +139,11 @@ class RemoteStore:
 
     kind: StoreKind = "sparql"
 
-    def __init__(self, spec: StoreSpec, *, kb_graphs: Sequence[str] | None = None) -> None:
+    def __init__(self, spec: StoreSpec, *, kb_graphs: Sequence[str] | None = None,
+                 kb_candidates: Sequence[str] | None = None) -> None:
+        """``kb_graphs``: the KB graph names, when known; ``kb_candidates``: the local build's graph
+        names, so finding which of them the store holds is a few index lookups, not a scan of every
+        quad (which costs seconds once millions of registration triples are in the store)."""
         assert spec.kind == "sparql" and spec.query_url
         self.spec = spec
         self.label = spec.label
@@ -144,6 +151,8 @@ class RemoteStore:
         self.update_url = spec.update_url or spec.query_url
         self.gsp_url = spec.gsp_url
         self._kb_graphs = list(kb_graphs) if kb_graphs is not None else None
+        self._kb_graphs_at = time.monotonic()
+        self._kb_candidates = list(kb_candidates) if kb_candidates else None
         #: The engine's own query-timeout parameter, learnt from its Server header (Virtuoso: ``timeout`` in ms).
         self.timeout_param: str | None = None
         self._client: httpx.Client | None = None
@@ -215,14 +224,23 @@ class RemoteStore:
         return parse_answer(self._send("POST", "query", timeout, **request))
 
     def kb_graphs(self) -> list[str]:
-        """The knowledge graph's named graphs in this store (its source files and the inferred graph)."""
+        """The knowledge graph's named graphs in this store (its source files and the inferred graph),
+        asked again after :data:`KB_GRAPHS_TTL` seconds (another process may have loaded a new build)."""
+        if self._kb_graphs is not None and time.monotonic() - self._kb_graphs_at > KB_GRAPHS_TTL:
+            self._kb_graphs = None
         if self._kb_graphs is None:
             from ..graph.store import GRAPH_BASE
 
-            answer = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
-                                f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
+            if self._kb_candidates:
+                values = " ".join(f"<{g}>" for g in self._kb_candidates)
+                answer = self.query(f"SELECT ?g WHERE {{ VALUES ?g {{ {values} }} "
+                                    f"FILTER EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} }}")
+            else:
+                answer = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                                    f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
             names = sorted(s["g"].value for s in _solutions(answer) if s["g"] is not None)
             self._kb_graphs = [n for n in names if n != GRAPH_BASE + "load"]
+            self._kb_graphs_at = time.monotonic()
         return self._kb_graphs
 
     def kb_query(self, text: str, *, timeout: float | None = None) -> QueryAnswer:

@@ -31,7 +31,7 @@ ENV_PASSWORD = "EMSKG_STORE_PASSWORD"
 _SYNTAX = "memory, oxigraph:PATH or sparql:QUERY_URL"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class StoreSpec:
     """A parsed ``STORE``: ``kind`` plus a ``path`` (oxigraph) or URLs (sparql), and credentials that
     never show in ``label``, ``str`` or ``repr``."""
@@ -61,6 +61,9 @@ class StoreSpec:
 
     def __str__(self) -> str:
         return self.label
+
+    def __repr__(self) -> str:
+        return f"StoreSpec({self.label})"
 
     def env(self) -> dict[str, str]:
         """The environment that recreates this spec in another process (worker processes), credentials

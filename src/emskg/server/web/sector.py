@@ -17,11 +17,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..services import public_url
-from ..state import state
+from ..state import ServerState, state
 from .charts import chart_for
 from .routes import _page
 
 router = APIRouter()
+
+#: The sector named queries the page charts, in the order it shows them.
+SECTOR_QUERIES = ("sector-gaps", "sector-elements", "sector-initiatives", "sector-frameworks", "sector-outcomes",
+                  "sector-trend")
 
 #: What each chart's value axis measures, by query (the query's own column name otherwise).
 AXES = {
@@ -48,10 +52,24 @@ def sector_view(data: dict[str, Any]) -> dict[str, Any]:
                         "registrations": sum(int(s.get("registrations", 1)) for s in systems)}}
 
 
+def sector_data(st: ServerState) -> dict[str, Any]:
+    """The registered systems and each sector query's display table (the query pages' cells), through
+    the same jobs as the JSON API (so a ``sparql:`` store is reached the way every query reaches it).
+    A sector query missing from the catalog is left out."""
+    names = {q.name for q in st.catalog.all()}
+    tables: dict[str, Any] = {}
+    for name in SECTOR_QUERIES:
+        if name in names:
+            query = st.catalog.get(name)
+            tables[name] = {"title": query.title, "description": query.description,
+                            **st.run("named_table", name, {}, st.settings.max_rows)}
+    return {"systems": st.run("declarations"), "tables": tables}
+
+
 @router.get("/ui/sector", response_class=HTMLResponse)
 def sector_page(request: Request) -> Response:
     st = state(request)
-    view = sector_view(st.run("sector", st.settings.max_rows))
+    view = sector_view(sector_data(st))
     return _page(request, "sector.html", title="The sector: registered management systems", **view,
                  endpoint=public_url(request, st, "/declarations"), register_enabled=bool(st.settings.register_token))
 
