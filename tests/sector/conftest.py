@@ -1,77 +1,60 @@
-"""Fixtures for the registry tests: a store that satisfies :class:`emskg.stores.base.Store`.
+"""Fixtures for the registry tests: real stores (emskg.stores) with the knowledge graph loaded.
 
-``LocalStore`` is a small adapter over a real pyoxigraph store (in memory, or on disk), holding the
-knowledge graph as the embedded backends do (source graphs + ``inferred`` graph, closure in the
-default graph). It counts ``insert_quads`` calls so atomicity can be checked. It lives in tests/,
-not src/: the real backends are :mod:`emskg.stores`.
+``store`` is a ``memory`` store on its own copy of the graph (its registry files in a temporary
+folder); ``any_store`` is each embedded kind in turn (``memory``, ``oxigraph:PATH``). The helpers read
+a store back through SPARQL only, as any backend answers it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from emskg.graph.store import KnowledgeGraph
-from emskg.stores.base import QueryAnswer, StoreKind
+from emskg.core.vocab import REGISTRATION
+from emskg.graph.store import KnowledgeGraph, load_graph
+from emskg.stores import Store, open_store
+from emskg.stores.embedded import MemoryStore
+from emskg.stores.load import load_kb
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
 
-class LocalStore:
-    """A pyoxigraph store behind the Store protocol, with the knowledge graph loaded."""
+def graph(store: Store, iri: str) -> set[tuple[str, str, str]]:
+    """A named graph's triples as N-Triples term strings (for exact comparisons)."""
+    result = store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
+    assert isinstance(result, ox.QuerySolutions)
+    return {(str(s[0]), str(s[1]), str(s[2])) for s in result}
 
-    def __init__(self, kg: KnowledgeGraph, path: Path | None = None) -> None:
-        self.kind: StoreKind = "memory" if path is None else "oxigraph"
-        self.label = "memory" if path is None else f"oxigraph:{path}"
-        self.store = ox.Store() if path is None else ox.Store(str(path))
-        self.store.bulk_extend(kg.store.quads_for_pattern(None, None, None, None))
-        self.inserts: list[int] = []  # size of each insert_quads call
 
-    def query(self, text: str, *, default_graphs: Sequence[str] | None = None,
-              named_graphs: Sequence[str] | None = None, timeout: float | None = None) -> QueryAnswer:
-        dataset = default_graphs is not None or named_graphs is not None
-        return self.store.query(
-            text, default_graph=[ox.NamedNode(g) for g in default_graphs or ()] if dataset else None,
-            named_graphs=[ox.NamedNode(g) for g in named_graphs or ()] if dataset else None)
+def registration_graphs(store: Store) -> list[str]:
+    """The names of the registration graphs in the store."""
+    result = store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), \"{REGISTRATION}\") }}")
+    assert isinstance(result, ox.QuerySolutions)
+    return sorted(s[0].value for s in result)  # type: ignore[union-attr]
 
-    def kb_query(self, text: str, *, timeout: float | None = None) -> QueryAnswer:
-        return self.store.query(text)
 
-    def insert_quads(self, quads: Sequence[ox.Quad]) -> None:
-        self.inserts.append(len(quads))
-        self.store.extend(quads)  # one transaction: all or none
-
-    def replace_graphs(self, graphs: dict[str, Sequence[ox.Triple]]) -> None:
-        for name, triples in graphs.items():
-            g = ox.NamedNode(name)
-            self.store.remove_graph(g) if self.store.contains_named_graph(g) else None
-            self.store.extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
-
-    def drop_graphs(self, names: Iterable[str]) -> None:
-        for name in names:
-            g = ox.NamedNode(name)
-            if self.store.contains_named_graph(g):
-                self.store.remove_graph(g)
-
-    def close(self) -> None:
-        self.store.flush() if self.kind == "oxigraph" else None
-
-    def graph(self, iri: str) -> set[tuple[str, str, str]]:
-        """A named graph's triples as N-Triples term strings (for exact comparisons)."""
-        return {(str(q.subject), str(q.predicate), str(q.object))
-                for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))}
-
-    def registration_graphs(self) -> list[str]:
-        return sorted(g.value for g in self.store.named_graphs()
-                      if isinstance(g, ox.NamedNode) and g.value.startswith("https://w3id.org/emskg/registration/"))
+def make_store(kind: str, folder: Path, kg: KnowledgeGraph) -> Store:
+    """A fresh store of ``kind`` (memory: on its own copy of the graph) with the knowledge graph loaded."""
+    if kind == "memory":
+        return MemoryStore(load_graph(), registry=folder / "registry")
+    store = open_store(f"oxigraph:{folder / 'db'}", env={})
+    load_kb(store, kg)
+    return store
 
 
 @pytest.fixture()
-def store(kg: KnowledgeGraph) -> Iterator[LocalStore]:
-    s = LocalStore(kg)
+def store(kg: KnowledgeGraph, tmp_path: Path) -> Iterator[Store]:
+    s = make_store("memory", tmp_path, kg)
+    yield s
+    s.close()
+
+
+@pytest.fixture(params=["memory", "oxigraph"])
+def any_store(request: pytest.FixtureRequest, kg: KnowledgeGraph, tmp_path: Path) -> Iterator[Store]:
+    s = make_store(request.param, tmp_path, kg)
     yield s
     s.close()

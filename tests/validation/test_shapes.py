@@ -141,7 +141,7 @@ def test_example_gives_the_results_it_states(path: Path, validator: Any) -> None
     assert report.conforms == (not any(sev == "Violation" for sev, _, _ in got))
     if path.parent.name == "conforming":
         assert got == set() and report.conforms
-    else:
+    elif path.parent.name != "sector":  # a sector's declarations conform or not, year by year
         assert got, f"{path} is in broken/ but states no result"
 
 

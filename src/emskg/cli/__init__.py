@@ -19,7 +19,7 @@ from .._version import __version__
 from ..core.rdfio import GRAPH_FORMATS
 from ..errors import EXIT_USAGE, EmskgError, InputError
 from ..query.formats import FORMATS as RESULT_FORMATS
-from . import declare, serve, stores, validate
+from . import declare, register, serve, stores, validate
 from ._output import write_output
 
 __all__ = ["main", "build_parser"]
@@ -255,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Feature commands live in modules of their own; each module's import must stay cheap.
     validate.register(sub)
     declare.register(sub)
+    register.register(sub)
     stores.register(sub)
     serve.register(sub)
     return p

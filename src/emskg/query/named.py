@@ -13,8 +13,9 @@ A named query is a SPARQL file whose leading comment block documents it::
 store it runs over the store's own dataset (:meth:`emskg.stores.Store.query`); every other named
 query runs over the knowledge-graph closure (:meth:`emskg.stores.Store.kb_query`).
 
-A parameter's type is a class (the value must name an instance of it), ``literal``, or an XSD
-datatype. People pass what they know — a label ("Financials"), an alternative label ("GASB-34"), a
+A parameter's type is a class (the value must name an instance of it), ``literal``, an XSD
+datatype, or ``iri`` (any IRI: a CURIE — ``emsh:`` shapes included — a full IRI, or the label of a
+term of the graph). People pass what they know — a label ("Financials"), an alternative label ("GASB-34"), a
 local name ("QualServe"), a CURIE ("kb:QualServe") or a full IRI — and it is resolved against the
 graph, restricted to the class. A single-valued parameter is bound with SPARQL substitution (an
 absent optional one stays unbound: "any"). A ``+`` parameter takes a comma-separated list and fills
@@ -35,7 +36,7 @@ import pyoxigraph as ox
 
 from ..core.paths import data_paths
 from ..core.terms import curie
-from ..core.vocab import PREFIXES, RDF_TYPE, RDFS_LABEL, SKOS_ALT_LABEL, xsd
+from ..core.vocab import EMSH, PREFIXES, RDF_TYPE, RDFS_LABEL, SKOS_ALT_LABEL, xsd
 from ..errors import ParameterError, QueryError, UnknownQueryError
 from ..stores.base import Store
 from ..stores.embedded import EmbeddedStore
@@ -45,6 +46,10 @@ __all__ = ["Param", "NamedQuery", "list_queries", "get_query", "lookup", "run_na
            "load_queries"]
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example|dataset)\s*:\s*(.*)$", re.I)
+#: The datasets a named query can read: the knowledge-graph closure, or the registry (sector queries).
+DATASETS = ("kb", "registry")
+#: CURIE prefixes a parameter value may use: the query prefixes and the shapes' (rules of sector queries).
+_PARAM_PREFIXES = {**PREFIXES, "emsh": EMSH}
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\S+?)(?P<many>\+)?"
     r"(?:\s*=\s*(?P<default>[^-]+?|\S.*?))?\s*(?:--\s*(?P<doc>.*))?$"
@@ -59,14 +64,14 @@ class Param:
     """One documented parameter of a named query."""
 
     name: str
-    type: str  # a CURIE of a class, "literal", or an xsd: datatype
+    type: str  # a CURIE of a class, "literal", "iri", or an xsd: datatype
     default: str | None = None
     description: str = ""
     many: bool = False
 
     @property
     def is_class(self) -> bool:
-        return self.type != "literal" and not self.type.startswith("xsd:")
+        return self.type not in ("literal", "iri") and not self.type.startswith("xsd:")
 
     def to_json(self) -> dict[str, object]:
         return {"name": self.name, "type": self.type, "default": self.default, "description": self.description,
@@ -96,7 +101,7 @@ class NamedQuery:
 
     def to_json(self) -> dict[str, object]:
         return {"name": self.name, "title": self.title, "description": self.description,
-                "parameters": [p.to_json() for p in self.params]}
+                "parameters": [p.to_json() for p in self.params], "dataset": self.dataset}
 
 
 def _parse(path: Path, name: str) -> NamedQuery:
@@ -124,7 +129,7 @@ def _parse(path: Path, name: str) -> NamedQuery:
             raise QueryError(f"{path}: list parameter {p.name!r} needs a 'VALUES ?{p.name} {{}}' slot")
     title = (fields.get("title") or [name])[0]
     dataset = (fields.get("dataset") or ["kb"])[0].lower()
-    if dataset not in ("kb", "registry"):
+    if dataset not in DATASETS:
         raise QueryError(f"{path}: '# dataset:' is kb or registry, not {dataset!r}")
     return NamedQuery(name, title, " ".join(fields.get("description", [])), tuple(params), text, path,
                       tuple(fields.get("example", [])), dataset)
@@ -221,8 +226,8 @@ class TermResolver:
         if re.match(r"^(https?|urn|file):", v):
             return _iri(v, value)
         prefix, sep, local = v.partition(":")
-        if sep and prefix in PREFIXES and " " not in local:
-            return _iri(PREFIXES[prefix] + local, value)
+        if sep and prefix in _PARAM_PREFIXES and " " not in local:
+            return _iri(_PARAM_PREFIXES[prefix] + local, value)
         return None
 
     def is_a(self, term: ox.NamedNode, cls: ox.NamedNode) -> bool:
@@ -296,7 +301,9 @@ def bind_params(
         cls = resolver.expand(p.type) if p.is_class else None
         values = [v.strip() for v in raw.split(",") if v.strip()] if p.many else [raw]
         terms: list[ox.NamedNode | ox.Literal] = [
-            resolver.resolve(v, cls, what) if p.is_class else _literal(v, p.type) for v in values
+            resolver.resolve(v, cls, what) if p.is_class
+            else (resolver.expand(v) or resolver.resolve(v, None, what)) if p.type == "iri"
+            else _literal(v, p.type) for v in values
         ]
         if p.many:
             text = text.replace(f"VALUES ?{p.name} {{}}", f"VALUES ?{p.name} {{ {' '.join(str(t) for t in terms)} }}", 1)

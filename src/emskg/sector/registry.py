@@ -97,8 +97,9 @@ class Registration:
 
 @dataclass
 class RegisterRun:
-    """What a run of :func:`register_files` did: a registration and a report per readable file (in
-    file order), and the files that could not be read, with why (they are not registered)."""
+    """What a run of :func:`register_files` did: a registration per readable file and a report per
+    file (both in file order; an unreadable file's report has ``error`` set), and the files that could
+    not be read, with why (they are not registered)."""
 
     registrations: list[Registration] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
@@ -157,17 +158,6 @@ class _Examiner:
         info = self.validator.shapes.info
         labels = {r.source_shape: info[r.source_shape].label for r in report.results if r.source_shape in info}
         return Examined(report, declaration, mentioning, hashlib.sha256(data).hexdigest(), labels)
-
-
-def _worker_examiner(root: str, shapes: str) -> Callable[[str], Examined]:
-    """Build a worker process's examiner (sent by name to :func:`emskg.validation.batch.run_chunks`)."""
-    from ..core.paths import DataPaths
-    from ..graph.store import load_graph, settle
-    from ..validation.validator import Validator
-
-    validator = Validator(load_graph(paths=DataPaths(Path(root))), shapes_dir=Path(shapes), record_checks=False)
-    settle()
-    return _Examiner(validator).examine_file
 
 
 _VALIDATORS: dict[int, tuple[KnowledgeGraph, Validator]] = {}
@@ -239,12 +229,14 @@ def registration_quads(examined: Examined, registered_at: datetime, build_digest
     numbers = _bnode_numbers(examined.declaration)
     at_text = _xsd_datetime(registered_at)
     own = examined.declaration + examined.inferred
-    systems = sorted({s for s, p, o in own if p == RDF_TYPE and o == _SYSTEM}, key=lambda t: (isinstance(t, ox.BlankNode), t.value))
-    named_systems = [s for s in systems if isinstance(s, ox.NamedNode)]
-    first_system = named_systems[0].value if named_systems else None
-    if first_system is None and not systems:
-        first_system = REGISTRATION + "undeclared/" + hashlib.sha256(report.file.encode()).hexdigest()[:16]
-    key = first_system if first_system is not None else "_:b%d" % numbers.get(systems[0], 0)  # type: ignore[arg-type]
+    systems = sorted({s for s, p, o in own if p == RDF_TYPE and o == _SYSTEM},
+                     key=lambda t: (isinstance(t, ox.BlankNode), t.value))
+    if not systems:
+        key = REGISTRATION + "undeclared/" + hashlib.sha256(report.file.encode()).hexdigest()[:16]
+    elif isinstance(systems[0], ox.NamedNode):
+        key = systems[0].value
+    else:  # a blank-node system: named as validate names it until the graph's IRI exists
+        key = f"_:b{numbers.get(systems[0], 0)}"
     ident = hashlib.sha256(f"{key}|{at_text}|{examined.digest}".encode()).hexdigest()[:16]
     iri = REGISTRATION + ident
     reg = ox.NamedNode(iri)
@@ -270,9 +262,7 @@ def registration_quads(examined: Examined, registered_at: datetime, build_digest
     else:
         for s, p, o in dict.fromkeys(own):
             add(ox.Quad(s, p, o, reg))
-    system_nodes = [skolem(s) for s in systems]
-    if not system_nodes:
-        system_nodes = [ox.NamedNode(first_system)]  # type: ignore[arg-type]
+    system_nodes = [skolem(s) for s in systems] or [ox.NamedNode(key)]
     system = system_nodes[0].value
     periods = sorted({o.value for s, p, o in examined.declaration if p == _PERIOD and s in systems and isinstance(o, ox.Literal)})
     period_literals = [o for s, p, o in examined.declaration if p == _PERIOD and s in systems and isinstance(o, ox.Literal)]
@@ -342,57 +332,64 @@ def _is_iri(text: str) -> bool:
 # --- registering -------------------------------------------------------------------------------
 
 def register_files(store: Store, files: Sequence[Path | str], *, jobs: int = 1, kg: KnowledgeGraph | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> RegisterRun:
+                   progress: Callable[[int, int], None] | None = None,
+                   clock: Callable[[], datetime] | None = None) -> RegisterRun:
     """Validate, reason and register each declaration file, in file order.
 
     Every readable file is registered, conforming or not (its report says which); a file that cannot
     be read or parsed is not, and is listed in ``unreadable`` with its one-line error. ``jobs`` > 1
     validates in that many processes (:mod:`emskg.validation.batch`: the same results); the
-    registrations are then written here, in file order, several whole declarations per atomic
-    ``insert_quads``. ``progress(done, total)`` is called after each write.
+    registrations are written here, in file order, several whole declarations per atomic
+    ``insert_quads``. ``progress(done, total)`` is called after each write. ``clock`` gives each
+    registration's time (default: now, UTC, strictly increasing), called once per file in file order
+    (benchmarks and tests that build a history pass their own).
 
     Raises ``StoreUnavailableError`` (or ``StoreBusyError``) when the store cannot be written — the
     declarations written before stay registered, each whole — and ``BuildError`` when the knowledge
     graph cannot be built."""
     validator = _validator(kg)
-    examiner = _Examiner(validator)
+    registrar = _Registrar(_Examiner(validator), validator.kg.digest)
+    now = clock or _CLOCK.now
     paths = [str(p) for p in files]
     run = RegisterRun()
     if not paths:
         return run
-    digest = validator.kg.digest
-    examined: Iterable[Examined]
+    # the times are taken before validating, in file order, so a run in several processes keeps the
+    # order of the files (the later file of a system is its newer registration)
+    items = [f"{_xsd_datetime(now())}\0{p}" for p in paths]
+    registered: Iterable[_Registered]
     if jobs > 1 and len(paths) > 1:
         from ..validation.batch import run_chunks
 
-        make = partial(_worker_examiner, str(validator.kg.paths.root), str(validator.shapes.folder))
-        examined = _in_slices(paths, lambda part: run_chunks(part, jobs, local=examiner.examine_file, make_worker=make))
+        make = partial(_worker_registrar, str(validator.kg.paths.root), str(validator.shapes.folder))
+        registered = _in_slices(items, lambda part: run_chunks(part, jobs, local=registrar.register, make_worker=make))
     else:
-        examined = (examiner.examine_file(p) for p in paths)
+        registered = (registrar.register(item) for item in items)
     pending: list[ox.Quad] = []
-    pending_regs: list[tuple[Registration, FileReport]] = []
+    pending_regs: list[Registration] = []
     done = 0
 
     def flush() -> None:
         nonlocal done
         if pending_regs:
             store.insert_quads(pending)
-            for registration, report in pending_regs:
-                run.registrations.append(registration)
-                run.reports.append(report)
+            run.registrations.extend(pending_regs)
             done += len(pending_regs)
             pending.clear()
             pending_regs.clear()
             if progress is not None:
                 progress(done + len(run.unreadable), len(paths))
 
-    for item in examined:
-        if item.report.error is not None:
-            run.unreadable.append((item.report.file, item.report.error))
+    for item in registered:
+        run.reports.append(item.report)
+        if item.registration is None:
+            run.unreadable.append((item.report.file, item.report.error or "cannot be read"))
             continue
-        registration, quads = registration_quads(item, _CLOCK.now(), digest)
-        pending.extend(quads)
-        pending_regs.append((registration, item.report))
+        if item.quads is not None:
+            pending.extend(item.quads)
+        else:
+            pending.extend(ox.parse(item.nquads, format=ox.RdfFormat.N_QUADS))
+        pending_regs.append(item.registration)
         if len(pending_regs) >= BATCH_DECLARATIONS or len(pending) >= BATCH_QUADS:
             flush()
     flush()
@@ -401,31 +398,77 @@ def register_files(store: Store, files: Sequence[Path | str], *, jobs: int = 1, 
     return run
 
 
+@dataclass(frozen=True)
+class _Registered:
+    """One file's registration, ready to write: its quads (made in this process) or their N-Quads
+    (made in a worker: bytes cross the process boundary far faster than pickled terms)."""
+
+    report: FileReport
+    registration: Registration | None
+    quads: list[ox.Quad] | None = None
+    nquads: bytes = b""
+
+
+class _Registrar:
+    """Examines one ``time\0path`` item and builds its registration."""
+
+    def __init__(self, examiner: _Examiner, digest: str, *, as_bytes: bool = False) -> None:
+        self.examiner = examiner
+        self.digest = digest
+        self.as_bytes = as_bytes
+
+    def register(self, item: str) -> _Registered:
+        at_text, _, path = item.partition("\0")
+        examined = self.examiner.examine_file(path)
+        if examined.report.error is not None:
+            return _Registered(examined.report, None)
+        at = datetime.strptime(at_text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        registration, quads = registration_quads(examined, at, self.digest)
+        if self.as_bytes:
+            data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+            assert data is not None
+            return _Registered(examined.report, registration, nquads=data)
+        return _Registered(examined.report, registration, quads)
+
+
+def _worker_registrar(root: str, shapes: str) -> Callable[[str], _Registered]:
+    """Build a worker process's registrar (sent by name to :func:`emskg.validation.batch.run_chunks`)."""
+    from ..core.paths import DataPaths
+    from ..graph.store import load_graph, settle
+    from ..validation.validator import Validator
+
+    kg = load_graph(paths=DataPaths(Path(root)))
+    validator = Validator(kg, shapes_dir=Path(shapes), record_checks=False)
+    settle()
+    return _Registrar(_Examiner(validator), kg.digest, as_bytes=True).register
+
+
 #: Files per call of the multi-process runner: bounds what the workers' answers hold in memory.
 _SLICE = 4096
 
 
-def _in_slices(paths: list[str], run: Callable[[list[str]], list[Any]]) -> Iterator[Examined]:
-    for i in range(0, len(paths), _SLICE):
-        yield from run(paths[i:i + _SLICE])
+def _in_slices(items: list[str], run: Callable[[list[str]], list[Any]]) -> Iterator[_Registered]:
+    for i in range(0, len(items), _SLICE):
+        yield from run(items[i:i + _SLICE])
 
 
-def register_bytes(store: Store, data: bytes, fmt_name: str, name: str, *,
-                   kg: KnowledgeGraph | None = None) -> tuple[Registration, FileReport]:
+def register_bytes(store: Store, data: bytes, fmt_name: str, name: str, *, kg: KnowledgeGraph | None = None,
+                   clock: Callable[[], datetime] | None = None) -> tuple[Registration, FileReport]:
     """Validate, reason and register one declaration given as bytes (``POST /declarations``).
 
     ``fmt_name`` is a declaration format name (``turtle``, ``jsonld``, ``xlsx`` ...: see
     :func:`emskg.validation.declaration.declaration_format`); ``name`` is what the report and the
     registration's ``ems:sourceName`` call it. Raises ``InputError`` when the bytes cannot be read
     as that format (nothing is registered), ``StoreUnavailableError`` when the store cannot be
-    written, ``BuildError`` when the knowledge graph cannot be built."""
+    written, ``BuildError`` when the knowledge graph cannot be built. ``clock``: as for
+    :func:`register_files`."""
     from ..validation.declaration import declaration_format, read_declaration
 
     validator = _validator(kg)
     fmt = declaration_format(fmt_name)
     triples = read_declaration(data, fmt, name, lambda: validator.picklists)
     item = _Examiner(validator).examine(triples, name, data)
-    registration, quads = registration_quads(item, _CLOCK.now(), validator.kg.digest)
+    registration, quads = registration_quads(item, (clock or _CLOCK.now)(), validator.kg.digest)
     store.insert_quads(quads)
     return registration, item.report
 
@@ -452,7 +495,8 @@ def _rows(store: Store, text: str) -> list[dict[str, Any]]:
 
 
 def _registration_graphs(store: Store, system: str) -> list[str]:
-    rows = _rows(store, f"SELECT DISTINCT ?reg WHERE {{ GRAPH ?reg {{ ?reg a ems:Registration ; ems:registers {ox.NamedNode(system)} }} }}")
+    rows = _rows(store, "SELECT DISTINCT ?reg WHERE { GRAPH ?reg { ?reg a ems:Registration ; "
+                        f"ems:registers {ox.NamedNode(system)} }} }}")
     return sorted(r["reg"].value for r in rows)
 
 
