@@ -112,6 +112,8 @@ class NamedQueryInfo(BaseModel):
     title: str
     description: str
     parameters: list[QueryParameter]
+    dataset: str = Field("kb", description="'kb': answers from the knowledge graph; 'registry': from the "
+                                           "declarations registered in the server's store (the sector queries)")
     links: dict[str, str]
 
 
