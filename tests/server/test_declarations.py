@@ -284,3 +284,35 @@ def test_an_unreachable_store_is_a_503_naming_it_without_credentials(tmp_path: P
         assert client.get("/initiatives/QualServe").status_code == 200
         assert client.get("/health").json()["status"] == "ok"
     assert "s3cret" not in (tmp_path / "serve.log").read_text()
+
+
+# --- a sparql: store (a real Oxigraph server): the worker validates, the server process writes --------
+
+def test_the_registry_on_a_sparql_store(tmp_path: Path) -> None:
+    from emskg.stores import open_store
+    from emskg.stores.load import load_kb
+    from engines import OxigraphServer
+
+    engine = OxigraphServer(tmp_path / "oxigraph").start()
+    try:
+        store = open_store(None, env=engine.env())
+        load_kb(store)
+        store.close()
+        env = {**engine.env(), "EMSKG_WORKERS": "1", "EMSKG_REGISTER_TOKEN": TOKEN, "EMSKG_WORKER_MEMORY_MB": "1024"}
+        with live_server(env, tmp_path / "serve.log") as live, \
+                httpx.Client(base_url=live.base, timeout=60, limits=CLIENT_LIMITS) as client:
+            assert _systems(client) == {}
+            r = _post(client, NO_METRIC)
+            assert r.status_code == 201, r.text
+            ident = r.json()["registration"]["id"]
+            assert r.json()["report"]["conforms"] is False
+            assert _systems(client)[MILLBROOK_QMS]["violations"] == 1
+            report = client.get(f"/declarations/{ident}").json()
+            assert [x["sourceShape"] for x in report["results"]] == ["https://w3id.org/emskg/shapes#ObjectiveMetricShape"]
+            gaps = client.get("/queries/sector-gaps", headers={"Accept": "text/csv"}).text.splitlines()
+            assert gaps[1:] == ["https://w3id.org/emskg/shapes#ObjectiveMetricShape,objective has a metric,1,1"]
+            _one_line_error(client.get("/declarations/0123456789abcdef"), 404)
+            assert client.delete(f"/declarations/{ident}", headers=AUTH).json() == {"system": MILLBROOK_QMS, "removed": 1}
+            assert _systems(client) == {}
+    finally:
+        engine.stop()
