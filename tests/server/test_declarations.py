@@ -50,8 +50,9 @@ def registry(store_path: Path) -> Iterator[LiveServer]:
     """``emskg serve --store oxigraph:<tmp>`` (2 workers, a register token, a 200 kB body limit)."""
     folder = store_path.parent
     store = f"oxigraph:{store_path}"
+    # the default worker memory limit (2048 MB): a worker opens the RocksDB writer of an oxigraph:PATH store
     env = {"EMSKG_WORKERS": "2", "EMSKG_STORE": store, "EMSKG_REGISTER_TOKEN": TOKEN, "EMSKG_MAX_BODY": "200000",
-           "EMSKG_WORKER_MEMORY_MB": "1024", "EMSKG_VALIDATE_TOKEN": ""}
+           "EMSKG_VALIDATE_TOKEN": ""}
     with live_server(env, folder / "serve.log") as live:
         yield live
 

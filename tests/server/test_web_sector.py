@@ -48,8 +48,8 @@ def sector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
     done = subprocess.run([sys.executable, "-m", "emskg.cli", "load", "--store", store], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    env = {"EMSKG_WORKERS": "2", "EMSKG_STORE": store, "EMSKG_REGISTER_TOKEN": TOKEN, "EMSKG_VALIDATE_TOKEN": "",
-           "EMSKG_WORKER_MEMORY_MB": "1024"}
+    # the default worker memory limit (2048 MB): a worker opens the RocksDB writer of an oxigraph:PATH store
+    env = {"EMSKG_WORKERS": "2", "EMSKG_STORE": store, "EMSKG_REGISTER_TOKEN": TOKEN, "EMSKG_VALIDATE_TOKEN": ""}
     with live_server(env, folder / "serve.log") as live:
         yield live
 
