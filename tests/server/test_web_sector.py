@@ -80,7 +80,8 @@ def test_sector_page_empty_then_with_registrations(browser: Any, sector_server: 
     assert browser.current_url == base + "/ui/sector"
     empty = browser.find_element(By.ID, "sector-empty")
     assert "No management system is registered yet" in empty.text
-    assert browser.find_element(By.ID, "register-cli").text == "emskg register declaration.ttl --store STORE"
+    store = f"oxigraph:{sector_server.log.parent / 'store'}"  # the server's own store, named as it is
+    assert browser.find_element(By.ID, "register-cli").text == f"emskg register declaration.ttl --store {store}"
     http_how = browser.find_element(By.ID, "register-http").text
     assert "curl -X POST" in http_how and f"{base}/declarations" in http_how and "Bearer" in http_how
     assert not browser.find_elements(By.CSS_SELECTOR, "svg.chart")

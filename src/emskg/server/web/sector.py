@@ -71,7 +71,8 @@ def sector_page(request: Request) -> Response:
     st = state(request)
     view = sector_view(sector_data(st))
     return _page(request, "sector.html", title="The sector: registered management systems", **view,
-                 endpoint=public_url(request, st, "/declarations"), register_enabled=bool(st.settings.register_token))
+                 endpoint=public_url(request, st, "/declarations"), register_enabled=bool(st.settings.register_token),
+                 store_label=st.store_label)
 
 
 @router.get("/ui/sector/{ident}", response_class=HTMLResponse)
