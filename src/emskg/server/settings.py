@@ -85,7 +85,7 @@ class Settings:
     #: Seconds an idle kept-alive connection stays open between requests. A client must stop reusing
     #: a connection before this (HTTP clients default to 5 s too: equal values race, and the request
     #: sent as the server closes is lost with "server disconnected").
-    keepalive_timeout: float = 15.0
+    keepalive_timeout: float = 8.0
     #: Longest request target (path and query string) in bytes: 414 beyond (long queries go by POST).
     max_url_bytes: int = 16_384
     #: Largest header block in bytes, and most header fields: 431 beyond.
