@@ -129,6 +129,11 @@ def test_sector_page_empty_then_with_registrations(browser: Any, sector_server: 
     check_sector_charts(browser)
     same_origin_only(browser, base)
 
+    # each chart's question opens on the questions page, answered from the same store
+    browser.find_element(By.CSS_SELECTOR, "#sector-gaps a[href='/ui/queries/sector-gaps?run=1']").click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.results tbody tr")) == 6
+    assert "core element: internal audit" in browser.find_element(By.CSS_SELECTOR, "table.results tbody tr").text
+
 
 def check_sector_charts(driver: Any) -> None:
     """The sector queries' charts and tables for the five declarations (see DECLARATIONS): every
