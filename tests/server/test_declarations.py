@@ -146,6 +146,23 @@ def test_register_list_read_and_delete(api: httpx.Client) -> None:
     assert _systems(api) == {}
 
 
+def test_a_workbook_registers_as_its_turtle_does(api: httpx.Client) -> None:
+    """The .xlsx workbook of `emskg template` is a declaration format of POST /declarations too."""
+    _clear(api)
+    workbook = EXAMPLES / "workbook" / "lakeshore.xlsx"
+    r = api.post("/declarations", params={"name": workbook.name}, content=workbook.read_bytes(),
+                 headers={**AUTH, "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    assert r.status_code == 201, r.text
+    from_xlsx = r.json()
+    r = api.post("/declarations", params={"name": "lakeshore.ttl"},
+                 content=(EXAMPLES / "workbook" / "lakeshore.ttl").read_bytes(), headers={**TURTLE, **AUTH})
+    from_ttl = r.json()
+    assert from_xlsx["registration"]["system"] == from_ttl["registration"]["system"]
+    assert from_xlsx["report"]["results"] == from_ttl["report"]["results"]
+    assert _systems(api)[from_ttl["registration"]["system"]]["registrations"] == 2
+    _clear(api)
+
+
 def test_a_registration_is_seen_by_the_next_request_on_every_worker(api: httpx.Client) -> None:
     """Two workers each hold a read-only handle; the response cache keys on the store's generation."""
     _clear(api)
