@@ -32,8 +32,13 @@ serve: build
 	$(MALLOC_TUNING) $(BIN)/emskg serve --host $(HOST) --port $(PORT)
 
 # What the tests need beyond Python, from Debian (root on the project's machines): Chromium and
-# ChromeDriver for the web-page tests, a Java runtime for HermiT (emskg check), wrk for the benchmark.
-SYSTEM_DEPS := chromium:chromium chromedriver:chromium-driver java:default-jre-headless wrk:wrk
+# ChromeDriver for the web-page tests, a Java runtime for HermiT (emskg check), wrk for the benchmark,
+# Virtuoso for the store tests (tests/engines_virtuoso.py starts its own on loopback with its own ini).
+# Virtuoso comes from virtuoso-opensource-7-bin (virtuoso-t and isql-vt) rather than the
+# virtuoso-opensource meta-package: the binaries alone have no maintainer scripts, so nothing asks for
+# a DBA password and no system service is started (the tests never use one).
+SYSTEM_DEPS := chromium:chromium chromedriver:chromium-driver java:default-jre-headless wrk:wrk \
+               virtuoso-t:virtuoso-opensource-7-bin
 system-deps:
 	@missing=""; for dep in $(SYSTEM_DEPS); do \
 	  command -v $${dep%%:*} >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; \

@@ -36,6 +36,12 @@ REGISTRATION = "https://w3id.org/emskg/registration/"
 #: emskg's own root (w3id), where its releases are published, the dataset's IRI, and its licence.
 EMSKG = "https://w3id.org/emskg/"
 RELEASES = "https://w3id.org/emskg/releases/"
+#: Skolem IRIs (RDF 1.1 §3.5) standing for blank nodes where a store cannot keep them: Virtuoso loses a
+#: blank node shared by two graphs (docs/stores.md "Virtuoso"); emskg.stores.remote maps them back.
+GENID = "https://w3id.org/emskg/.well-known/genid/"
+#: Stand-in datatypes (``<this>duration`` for ``xsd:duration``) for literals Virtuoso cannot keep: it
+#: refuses or rewrites XSD durations ("P6Y" becomes "12"); emskg.stores.remote maps them back.
+OPAQUE_DATATYPE = "https://w3id.org/emskg/.well-known/datatype/"
 DATASET = "https://w3id.org/emskg/dataset"
 LICENSE = "https://spdx.org/licenses/MIT"
 #: Publication metadata: the preferred prefix and namespace of a vocabulary (VANN), data catalogues (DCAT).

@@ -17,7 +17,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Sequence
@@ -28,6 +30,7 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
+from ..core.vocab import GENID, OPAQUE_DATATYPE, XSD
 from ..errors import QueryError, StoreUnavailableError
 from .base import QueryAnswer, StoreKind
 from .spec import StoreSpec
@@ -40,8 +43,17 @@ log = logging.getLogger("emskg.stores")
 #: by the query form), with the other common forms as fallbacks.
 QUERY_ACCEPT = ("application/sparql-results+json, application/n-triples, "
                 "application/sparql-results+xml;q=0.8, text/turtle;q=0.7, text/plain;q=0.5")
+#: What a CONSTRUCT/DESCRIBE asks for: RDF only — Virtuoso answers a CONSTRUCT with SPARQL JSON
+#: (bindings of ?s ?p ?o) whenever JSON is acceptable, which would parse as a SELECT's rows.
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+#: The query form after the prologue (comments, BASE, PREFIX): CONSTRUCT and DESCRIBE answer triples.
+_GRAPH_FORM = re.compile(r"^(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s*[\w.-]*:\s*<[^>]*>)*(?:CONSTRUCT|DESCRIBE)\b", re.I)
 #: Triples per ``INSERT DATA`` request (keeps each request well under engines' body and SQL limits).
 CHUNK_TRIPLES = 5_000
+#: Triples per ``INSERT DATA`` request to Virtuoso: it compiles an update into SQL and refuses one past
+#: 10,000 lines of it ("SP031 … generated SQL text has exceeded 10000 lines"), which mixed KB quads
+#: reach at ~3,000 triples; 1,000 is also its fastest request size (docs/stores.md "Virtuoso").
+VIRTUOSO_CHUNK_TRIPLES = 1_000
 #: Seconds to connect, and to wait for an answer when the caller gives no timeout.
 CONNECT_TIMEOUT = 5.0
 DEFAULT_TIMEOUT = 60.0
@@ -74,19 +86,115 @@ class RawAnswer:
 
 
 def parse_answer(answer: RawAnswer) -> QueryAnswer:
-    """Parse an engine's answer into pyoxigraph result objects, by its media type.
+    """Parse an engine's answer into pyoxigraph result objects, by its media type (a Virtuoso answer,
+    marked by :data:`VIRTUOSO_MARK`, in the terms the embedded store would give: :func:`_virtuoso_json`).
 
     Raises :class:`QueryError` for a media type that is no result format, or a body that does not parse."""
     media = answer.content_type.split(";")[0].strip().lower()
+    virtuoso = VIRTUOSO_MARK in answer.content_type
     try:
         if media in _RESULT_FORMATS:
-            result: QueryAnswer = ox.parse_query_results(answer.body, format=_RESULT_FORMATS[media])
+            body = _virtuoso_json(answer.body) if virtuoso and _RESULT_FORMATS[media] == ox.QueryResultsFormat.JSON \
+                else answer.body
+            result: QueryAnswer = ox.parse_query_results(body, format=_RESULT_FORMATS[media])
             return result
         if media in _GRAPH_FORMATS:
-            return [q.triple for q in ox.parse(answer.body, format=_GRAPH_FORMATS[media])]
+            triples = [q.triple for q in ox.parse(answer.body, format=_GRAPH_FORMATS[media])]
+            return [_virtuoso_triple(t) for t in triples] if virtuoso else triples
     except (SyntaxError, ValueError, OSError) as exc:
         raise QueryError(f"the store's answer does not parse ({_first_line(exc)})") from None
     raise QueryError(f"the store answered with {media or 'no media type'!r}, not a SPARQL result format")
+
+
+#: A media-type parameter the adapter adds to a Virtuoso answer's type, so that whoever parses it
+#: (this process or a server worker) knows to normalise its terms.
+VIRTUOSO_MARK = "x-emskg-engine=virtuoso"
+_XSD_BOOLEAN = XSD + "boolean"
+_XSD_DATETIME = XSD + "dateTime"
+#: XSD datatypes Virtuoso cannot keep (SR553 in INSERT DATA; the Graph Store Protocol stores ``P6Y``
+#: as ``12``): written with an :data:`OPAQUE_DATATYPE` stand-in, read back as themselves.
+_OPAQUE_ON_VIRTUOSO = frozenset(XSD + name for name in ("duration", "yearMonthDuration", "dayTimeDuration"))
+_DATETIME = re.compile(r"^(-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$")
+
+
+def canonical_datetime(value: str) -> str:
+    """An ``xsd:dateTime`` in its canonical form, as Oxigraph stores it: no trailing zeros in the
+    seconds' fraction, ``Z`` for UTC. Virtuoso keeps the value but not its spelling (``.5`` comes back
+    ``.500``, ``+00:00`` as ``Z``)."""
+    m = _DATETIME.match(value)
+    if m is None:
+        return value
+    fraction = (m.group(2) or "").rstrip("0")
+    zone = "Z" if m.group(3) in ("+00:00", "-00:00") else (m.group(3) or "")
+    return m.group(1) + ("." + fraction if fraction else "") + zone
+
+
+def _virtuoso_term_json(term: dict[str, Any]) -> None:
+    """One SPARQL JSON term of a Virtuoso answer, in place: its blank nodes are ``nodeID://b123`` (not a
+    blank node label: pyoxigraph refuses it), booleans ``1``/``0``, dateTimes in its own spelling, and
+    :data:`GENID` IRIs stand for the blank nodes emskg wrote (:meth:`RemoteStore._storable`)."""
+    kind, value = term.get("type"), term.get("value", "")
+    if kind == "bnode" and value.startswith("nodeID://"):
+        term["value"] = value[len("nodeID://"):]
+    elif kind == "uri" and value.startswith(GENID):
+        term["type"], term["value"] = "bnode", value[len(GENID):]
+    elif str(term.get("datatype", "")).startswith(OPAQUE_DATATYPE):
+        term["datatype"] = XSD + term["datatype"][len(OPAQUE_DATATYPE):]
+    elif term.get("datatype") == _XSD_BOOLEAN:
+        term["value"] = {"1": "true", "0": "false"}.get(value, value)
+    elif term.get("datatype") == _XSD_DATETIME:
+        term["value"] = canonical_datetime(value)
+
+
+def _virtuoso_json(body: bytes) -> bytes:
+    """A Virtuoso SPARQL JSON answer with its terms as the embedded store gives them (ASK: unchanged)."""
+    data = json.loads(body)
+    bindings = data.get("results", {}).get("bindings") if isinstance(data, dict) else None
+    if not bindings:
+        return body
+    for binding in bindings:
+        for term in binding.values():
+            _virtuoso_term_json(term)
+    return json.dumps(data).encode()
+
+
+def _virtuoso_term(term: Any) -> Any:
+    if isinstance(term, ox.NamedNode) and term.value.startswith(GENID):
+        return ox.BlankNode(term.value[len(GENID):])
+    if isinstance(term, ox.Literal) and term.datatype.value == _XSD_DATETIME:
+        return ox.Literal(canonical_datetime(term.value), datatype=term.datatype)
+    if isinstance(term, ox.Literal) and term.datatype.value.startswith(OPAQUE_DATATYPE):
+        return ox.Literal(term.value, datatype=ox.NamedNode(XSD + term.datatype.value[len(OPAQUE_DATATYPE):]))
+    return term
+
+
+def _virtuoso_triple(t: ox.Triple) -> ox.Triple:
+    """A triple of a Virtuoso CONSTRUCT answer, its terms as the embedded store gives them."""
+    return ox.Triple(_virtuoso_term(t.subject), t.predicate, _virtuoso_term(t.object))
+
+
+def _skolem(term: Any) -> Any:
+    """A term as Virtuoso can keep it: blank nodes as :data:`GENID` IRIs, durations with a stand-in datatype."""
+    if isinstance(term, ox.BlankNode):
+        return ox.NamedNode(GENID + term.value)
+    if isinstance(term, ox.Literal) and term.datatype.value in _OPAQUE_ON_VIRTUOSO:
+        return ox.Literal(term.value, datatype=ox.NamedNode(OPAQUE_DATATYPE + term.datatype.value[len(XSD):]))
+    return term
+
+
+def _refuse_partial(response: httpx.Response, label: str) -> None:
+    """Raise when a successful answer is incomplete. Virtuoso says so only in headers, with HTTP 200:
+    ``X-SQL-State: S1TAT`` when its ``timeout`` ("anytime query") stopped the query and it sent what it
+    had (aggregates over part of the data, or no row); ``X-SPARQL-MaxRows`` when its ResultSetMaxRows
+    cut the rows (docs/stores.md "Virtuoso")."""
+    state = response.headers.get("x-sql-state")
+    if state:
+        raise StoreUnavailableError(f"store {label} stopped the query at its timeout and sent a partial answer "
+                                    f"(SQL state {state[:20]}); emskg refuses partial answers")
+    cap = response.headers.get("x-sparql-maxrows")
+    if cap:
+        raise QueryError(f"store {label} cut the answer at {cap[:20]} rows (its own result-row limit, Virtuoso's "
+                         "ResultSetMaxRows); emskg refuses partial answers")
 
 
 def _first_line(exc: BaseException | str) -> str:
@@ -155,6 +263,8 @@ class RemoteStore:
         self._kb_candidates = list(kb_candidates) if kb_candidates else None
         #: The engine's own query-timeout parameter, learnt from its Server header (Virtuoso: ``timeout`` in ms).
         self.timeout_param: str | None = None
+        #: ``virtuoso`` or ``sparql`` (any other engine), learnt from the Server header of an answer.
+        self.engine: str | None = None
         self._client: httpx.Client | None = None
 
     def __repr__(self) -> str:
@@ -180,11 +290,16 @@ class RemoteStore:
         ``httpx.AsyncClient.post``): the server process sends it, a worker parses the answer."""
         form: list[tuple[str, str]] = [("query", text)]
         form += [("default-graph-uri", g) for g in default_graphs or ()]
+        if self.engine == "virtuoso" and default_graphs and not named_graphs:
+            # Virtuoso keeps every graph as a named graph when only default-graph-uri is given (SPARQL
+            # says none): GRAPH ?g would reach registrations and its own system graphs from a KB query
+            named_graphs = default_graphs
         form += [("named-graph-uri", g) for g in named_graphs or ()]
         if timeout is not None and self.timeout_param == "timeout":
             form.append(("timeout", str(max(1, int(timeout * 1000)))))
+        accept = GRAPH_ACCEPT if _GRAPH_FORM.match(text) else QUERY_ACCEPT
         return {"url": self.query_url, "content": urlencode(form).encode(),
-                "headers": {"Accept": QUERY_ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
+                "headers": {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
                 "timeout": httpx.Timeout(timeout or DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT)}
 
     def check_response(self, response: httpx.Response, what: str = "query") -> RawAnswer:
@@ -192,9 +307,14 @@ class RemoteStore:
         server = response.headers.get("server", "")
         if "virtuoso" in server.lower():
             self.timeout_param = "timeout"
+        self.engine = "virtuoso" if "virtuoso" in server.lower() else "sparql"
         status = response.status_code
         if status < 300:
-            return RawAnswer(response.headers.get("content-type", ""), response.content)
+            _refuse_partial(response, self.label)
+            content_type = response.headers.get("content-type", "")
+            if self.engine == "virtuoso":
+                content_type += "; " + VIRTUOSO_MARK
+            return RawAnswer(content_type, response.content)
         detail = _first_line(response.text) if response.content else response.reason_phrase
         if status in (401, 403):
             raise StoreUnavailableError(f"store {self.label} refused the credentials (HTTP {status})")
@@ -260,15 +380,31 @@ class RemoteStore:
         """One ``INSERT DATA`` request (atomic on engines that run an update request as one transaction);
         more than :data:`CHUNK_TRIPLES` quads without blank nodes go in several requests (quads with
         blank nodes always go in one, so a shared node stays one node)."""
-        quads = list(quads)
+        quads = self._storable(quads)
         bnodes = any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads)
-        for chunk in _chunks(quads, len(quads) if bnodes else CHUNK_TRIPLES):
+        size = VIRTUOSO_CHUNK_TRIPLES if self.engine == "virtuoso" else CHUNK_TRIPLES
+        for chunk in _chunks(quads, len(quads) if bnodes else size):
             self.update(_insert_data(chunk))
         self._kb_graphs = None if any(_in_kb(q.graph_name) for q in quads) else self._kb_graphs
+
+    def _storable(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+        """Quads as this engine can keep them. Virtuoso cannot keep a blank node shared by two graphs:
+        it refuses blank nodes in ``INSERT DATA`` (SP031), fails a template writing blank nodes into
+        more than one graph (SR002) and scopes them to a request in the Graph Store Protocol — so on
+        Virtuoso blank nodes travel as :data:`GENID` IRIs (their label kept), read back as blank nodes."""
+        quads = list(quads)
+        if self.engine is None and any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode | ox.Literal)
+                                       for q in quads):
+            self.query("ASK {}")  # learns the engine from its Server header
+        if self.engine != "virtuoso":
+            return quads
+        return [ox.Quad(_skolem(q.subject), q.predicate, _skolem(q.object), q.graph_name) for q in quads]
 
     def replace_graphs(self, graphs: dict[str, Sequence[ox.Triple]]) -> None:
         """With ``EMSKG_STORE_GSP``: one Graph Store Protocol ``PUT`` per graph; else ``DROP SILENT``
         then chunked ``INSERT DATA``."""
+        graphs = {name: [q.triple for q in self._storable(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name))
+                                                          for t in triples)] for name, triples in graphs.items()}
         for name, triples in graphs.items():
             if self.gsp_url:
                 body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
@@ -277,7 +413,7 @@ class RemoteStore:
                 continue
             self.update(f"DROP SILENT GRAPH <{name}>")
             g = ox.NamedNode(name)
-            for chunk in _chunks(list(triples), CHUNK_TRIPLES):
+            for chunk in _chunks(list(triples), VIRTUOSO_CHUNK_TRIPLES if self.engine == "virtuoso" else CHUNK_TRIPLES):
                 self.update(_insert_data([ox.Quad(t.subject, t.predicate, t.object, g) for t in chunk]))
         self._kb_graphs = None
 
@@ -288,7 +424,9 @@ class RemoteStore:
             g = ox.NamedNode(name)
             self.insert_quads([ox.Quad(t.subject, t.predicate, t.object, g) for t in triples])
             return
-        body = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+        g = ox.NamedNode(name)
+        body = ox.serialize([q.triple for q in self._storable(ox.Quad(t.subject, t.predicate, t.object, g)
+                                                              for t in triples)], format=ox.RdfFormat.N_TRIPLES)
         self._send("POST", "upload", None, url=self.gsp_url, params={"graph": name}, content=body or b"",
                    headers={"Content-Type": "application/n-triples"})
         self._kb_graphs = None
@@ -320,15 +458,23 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[i:i + size]
 
 
+#: Triples per ``GRAPH <g> { … }`` block of one update: Virtuoso's SPARQL parser runs out of stack
+#: ("SP030 … memory exhausted") past ~4,990 triples in one block, whatever the request size; several
+#: blocks naming the same graph are fine (docs/stores.md "Virtuoso").
+BLOCK_TRIPLES = 1_000
+
+
 def _insert_data(quads: Sequence[ox.Quad]) -> str:
-    """``INSERT DATA`` for quads, grouped by graph. A blank node label names one node within the
-    request only (SPARQL Update), so quads sharing a blank node must travel together."""
+    """``INSERT DATA`` for quads, grouped by graph in blocks of :data:`BLOCK_TRIPLES`. A blank node
+    label names one node within the request only (SPARQL Update), so quads sharing a blank node must
+    travel together."""
     by_graph: dict[str, list[str]] = defaultdict(list)
     for q in quads:
         graph = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
         by_graph[graph].append(f"{q.subject} {q.predicate} {q.object} .")
     parts = []
     for graph, lines in by_graph.items():
-        body = "\n".join(lines)
-        parts.append(f"GRAPH <{graph}> {{\n{body}\n}}" if graph else body)
+        for i in range(0, len(lines), BLOCK_TRIPLES):
+            body = "\n".join(lines[i:i + BLOCK_TRIPLES])
+            parts.append(f"GRAPH <{graph}> {{\n{body}\n}}" if graph else body)
     return "INSERT DATA {\n" + "\n".join(parts) + "\n}"
