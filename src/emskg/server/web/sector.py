@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ..services import public_url
 from ..state import ServerState, state
-from .charts import chart_for
+from .charts import BarChart, chart_for
 from .routes import _page
 
 router = APIRouter()
@@ -42,8 +42,8 @@ def sector_view(data: dict[str, Any]) -> dict[str, Any]:
     sections = []
     for name, table in data["tables"].items():
         chart = chart_for(name, table, table["title"])
-        if chart is not None and chart.kind == "bar" and name in AXES:
-            chart.axis = AXES[name]  # type: ignore[union-attr]
+        if isinstance(chart, BarChart) and name in AXES:
+            chart.axis = AXES[name]
         sections.append({"name": name, "title": table["title"], "description": table["description"],
                          "table": table, "chart": chart})
     systems = data["systems"]
