@@ -290,6 +290,10 @@ class RemoteStore:
         ``httpx.AsyncClient.post``): the server process sends it, a worker parses the answer."""
         form: list[tuple[str, str]] = [("query", text)]
         form += [("default-graph-uri", g) for g in default_graphs or ()]
+        if self.engine == "virtuoso" and default_graphs and not named_graphs:
+            # Virtuoso keeps every graph as a named graph when only default-graph-uri is given (SPARQL
+            # says none): GRAPH ?g would reach registrations and its own system graphs from a KB query
+            named_graphs = default_graphs
         form += [("named-graph-uri", g) for g in named_graphs or ()]
         if timeout is not None and self.timeout_param == "timeout":
             form.append(("timeout", str(max(1, int(timeout * 1000)))))
