@@ -55,7 +55,7 @@ def data_copy(tmp_path: Path) -> Iterator[Path]:
 
 SERVER_TOKEN = "test-validate-token"
 #: Test clients drop an idle kept-alive connection after 2 s, well before the server's keep-alive
-#: timeout (15 s): httpx's default (5 s) once equalled the server's, and a request sent just as the
+#: timeout (8 s): httpx's default (5 s) once equalled the server's, and a request sent just as the
 #: server closed the connection was lost ("Server disconnected without sending a response", CI stop 16).
 CLIENT_LIMITS = httpx.Limits(keepalive_expiry=2.0)
 

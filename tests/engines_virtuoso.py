@@ -277,8 +277,8 @@ class VirtuosoServer:
         target = graph or "http://localhost/default"
         self.isql(f"DELETE FROM DB.DBA.load_list;\nld_dir('{load}', '*', '{target}');\n"
                   "rdf_loader_run();\ncheckpoint;")
-        errors = self.isql("SELECT ll_file, ll_error FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;")
-        if "0 Rows" not in errors:
+        errors = self.isql("SELECT 'LOADERR', ll_file, ll_error FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;")
+        if "LOADERR" in errors:
             raise RuntimeError(f"bulk load failed: {errors.strip()[-2000:]}")
 
 

@@ -2,7 +2,7 @@
 
 The server closed kept-alive connections after 5 s idle, and httpx reuses an idle connection for up
 to 5 s: a request sent in the same instant as the server's close is lost (and a POST is not retried).
-The fix: the server keeps idle connections longer (``EMSKG_KEEPALIVE_TIMEOUT``, default 15 s) than
+The fix: the server keeps idle connections longer (``EMSKG_KEEPALIVE_TIMEOUT``, default 8 s) than
 the test clients reuse them (2 s), and the setting is honoured."""
 
 from __future__ import annotations

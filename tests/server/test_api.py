@@ -240,7 +240,8 @@ def test_every_named_query_runs_with_its_defaults(http: httpx.Client, name: str)
     r = http.get(listed[name]["links"]["self"], headers={"Accept": "text/csv"})
     assert r.status_code == 200, (name, r.text)
     header, *rows = list(csv.reader(io.StringIO(r.text)))
-    assert header and rows, f"{name} returned no rows with its defaults"
+    registry = listed[name].get("dataset") == "registry"  # nothing is registered on this server's store:
+    assert header and (rows or registry), f"{name} returned no rows with its defaults"  # test_web_sector.py
     assert r.headers["x-emskg-rows"] == str(len(rows))
 
 
@@ -370,6 +371,8 @@ def test_openapi_schema_is_valid_and_every_path_exists(http: httpx.Client) -> No
             for placeholder, value in examples.items():
                 url = url.replace(placeholder, value)
             if "{" in url and not path.startswith("/kb/"):
+                continue
+            if path.startswith("/declarations/"):  # registration ids exist once registered: test_declarations.py
                 continue
             if path.startswith(("/outcomes/", "/elements/", "/value-chains/", "/utilities/", "/components/",
                                 "/stages/", "/organizations/")):

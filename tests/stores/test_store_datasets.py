@@ -46,6 +46,7 @@ def test_registry_queries_see_registrations_on_every_store(tmp_path: Path, kg: K
             store.drop_graphs([REG])
     assert answers["memory"] and {s for s, _ in answers["memory"]} == {"urn:test:system"}
     assert answers["oxigraph"] == answers["memory"] and answers["server"] == answers["memory"]
+    assert answers["virtuoso"] == answers["memory"]
 
 
 def test_a_bad_dataset_header_is_refused(tmp_path: Path) -> None:

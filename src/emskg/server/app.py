@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            prefixes=("/sparql", "/queries/"), version=lambda: (_catalog_version(app), _generation(marker)))
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Accept", "Content-Type", "Authorization"], max_age=600)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
@@ -122,9 +122,10 @@ def _generation(marker: Path | None) -> str:
 
 
 def _catalog_version(app: FastAPI) -> object:
-    """Changes when a named query is added or edited, so cached answers never outlive their query."""
+    """Changes when a named query is added or edited, or when this server writes to the store (its
+    pool's generation, bumped by POST/DELETE /declarations), so cached answers never outlive them."""
     st = getattr(app.state, "emskg", None)
-    return st.catalog.signature() if st is not None else None
+    return (st.catalog.signature(), st.pool.generation) if st is not None else None
 
 
 def create_app_from_env() -> FastAPI:

@@ -9,7 +9,8 @@ memory limit apply; the server process itself never runs a query.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -35,6 +36,7 @@ from ..validation.form import form_spec
 from ..validation.html_report import render_html
 from ..validation.model import WORKBOOK_FORMAT, RunReport
 from ..validation.validator import Validator
+from . import registry
 from .errors import HttpError
 
 __all__ = ["Context", "Rendered", "dispatch", "JOBS", "REMOTE_JOBS"]
@@ -329,6 +331,56 @@ def job_convert(ctx: Context, data: bytes, fmt_in: str, fmt_out: str, name: str)
     return write_declaration(triples, fmt_out, lambda: ctx.validator.picklists)
 
 
+# --- registrations (issue 13): /declarations on an embedded store (a sparql: one: state.py) ---------
+
+def _embedded(ctx: Context) -> Store:
+    if ctx.store is None:  # the server runs registry operations itself on a sparql: store
+        raise HttpError("registry job sent to a worker of a sparql: store", 500)
+    return ctx.store
+
+
+@contextmanager
+def _writable(ctx: Context) -> Iterator[Store]:
+    """A writable handle on the server's store, for one write. The memory store is the worker's own
+    (already writable; reopening it would reload every registration); an ``oxigraph:PATH`` store is
+    opened for the write and closed after it, because it takes one writer process at a time (the
+    server serialises its writes) while every worker keeps its read-only handle. Raises
+    ``StoreUnavailableError`` / ``StoreBusyError``."""
+    store = _embedded(ctx)
+    if store.kind == "memory":
+        yield store
+        return
+    writer = open_store(store.label, kg=ctx.kg)  # an embedded store's label is its spec (no credentials)
+    try:
+        yield writer
+    finally:
+        writer.close()
+
+
+def job_register(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
+    """Validate, reason and store one declaration (:func:`emskg.server.registry.register`)."""
+    with _writable(ctx) as store:
+        return registry.register(store, data, fmt_name, name, ctx.kg)
+
+
+def job_register_prepare(ctx: Context, data: bytes, fmt_name: str, name: str) -> dict[str, Any]:
+    """Validate and reason one declaration for a ``sparql:`` store: its quads, for the server to send."""
+    return registry.prepare_registration(data, fmt_name, name, ctx.kg)
+
+
+def job_unregister(ctx: Context, ident: str) -> dict[str, Any]:
+    with _writable(ctx) as store:
+        return registry.unregister_ident(store, ident)
+
+
+def job_declarations(ctx: Context) -> list[dict[str, Any]]:
+    return registry.declarations(_embedded(ctx))
+
+
+def job_declaration(ctx: Context, ident: str) -> dict[str, Any]:
+    return registry.declaration(_embedded(ctx), ident)
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "linked": job_linked,
     "page_of": job_page_of,
@@ -348,6 +400,11 @@ JOBS: dict[str, Callable[..., Any]] = {
     "options": job_options,
     "remote_prepare": job_remote_prepare,
     "remote_render": job_remote_render,
+    "register": job_register,
+    "register_prepare": job_register_prepare,
+    "unregister": job_unregister,
+    "declarations": job_declarations,
+    "declaration": job_declaration,
 }
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .negotiate import GRAPH_OFFERS, SELECT_OFFERS
 
 __all__ = [
     "RESULT_RESPONSES", "ERROR_RESPONSES",
     "ErrorBody", "Health", "Node", "PropertyValues", "Qualified", "EntitySummary", "EntityDetail",
-    "QueryParameter", "NamedQueryInfo", "Table2", "ValidationRun",
+    "QueryParameter", "NamedQueryInfo", "Table2", "ValidationRun", "DeclarationReport", "RegisteredSystem",
+    "Registration", "Registered", "Unregistered", "WRITE_RESPONSES",
 ]
 
 
@@ -111,6 +112,8 @@ class NamedQueryInfo(BaseModel):
     title: str
     description: str
     parameters: list[QueryParameter]
+    dataset: str = Field("kb", description="'kb': answers from the knowledge graph; 'registry': from the "
+                                           "declarations registered in the server's store (the sector queries)")
     links: dict[str, str]
 
 
@@ -161,6 +164,57 @@ class ValidationRun(BaseModel):
     files: list[dict[str, Any]]
 
 
+class DeclarationReport(BaseModel):
+    """One declaration's validation report: one file of ``emskg validate --format json``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    file: str
+    conforms: bool = Field(description="true when no rule is violated (warnings allowed)")
+    results: list[dict[str, Any]]
+
+
+class RegisteredSystem(BaseModel):
+    """A registered management system: its latest registration (the one the sector queries count)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    system: str = Field(description="the ems:ManagementSystem's IRI")
+    label: str | None = None
+    id: str = Field(description="the latest registration's id: GET /declarations/{id} gives its report")
+    registeredAt: str
+    conforms: bool
+    violations: int
+    warnings: int
+    registrations: int = Field(description="how many times the system was registered (its history)")
+    links: dict[str, str]
+
+
+class Registration(BaseModel):
+    id: str = Field(description="16 hex digits")
+    iri: str = Field(description="the registration's named graph")
+    system: str
+    registeredAt: str
+    conforms: bool
+    violations: int
+    warnings: int
+    sourceName: str
+    reportingPeriod: str | None = None
+
+
+class Registered(BaseModel):
+    """What POST /declarations answers: the new registration and its report."""
+
+    registration: Registration
+    report: DeclarationReport
+    links: dict[str, str]
+
+
+class Unregistered(BaseModel):
+    system: str = Field(description="the system removed from the registry")
+    removed: int = Field(description="how many registrations (its whole history) were removed")
+
+
 #: OpenAPI: the non-JSON bodies a query answer can have.
 RESULT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Query results, by content negotiation (SELECT/ASK: SPARQL results JSON, XML, CSV, "
@@ -173,6 +227,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text} for code, text in {
         400: "malformed query or bad parameter", 403: "update, LOAD or SERVICE refused",
         404: "unknown name", 406: "no acceptable format", 413: "request body too large",
-        415: "unsupported request media type", 503: "workers busy or query aborted (memory)",
+        415: "unsupported request media type", 503: "workers busy, query aborted (memory) or the store unreachable",
         504: "query timed out"}.items()
+}
+#: OpenAPI: what a write to the store (POST / DELETE /declarations) may answer besides ERROR_RESPONSES.
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "missing or wrong bearer token (EMSKG_REGISTER_TOKEN)"},
+    403: {"model": ErrorBody, "description": "registration over HTTP is off: the server sets no EMSKG_REGISTER_TOKEN"},
 }

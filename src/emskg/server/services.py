@@ -20,7 +20,8 @@ from .errors import HttpError
 from .negotiate import FORMAT_PARAMS
 from .state import ServerState
 
-__all__ = ["named_params", "check_token", "validate_declaration", "validate_for_page", "convert_declaration",
+__all__ = ["named_params", "check_token", "check_register_token", "bearer", "safe_name",
+           "validate_declaration", "validate_for_page", "convert_declaration",
            "VALIDATE_TYPES", "CONVERT_TYPES", "public_url"]
 
 #: Request media types /validate accepts, and the format each means (RDF, or the .xlsx workbook).
@@ -65,17 +66,39 @@ def check_token(st: ServerState, given: str | None) -> None:
         raise HttpError("validation needs a valid bearer token", 401, {"WWW-Authenticate": "Bearer"})
 
 
+def bearer(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (None when there is none)."""
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    return None
+
+
+def check_register_token(st: ServerState, given: str | None) -> None:
+    """Writes to the store need EMSKG_REGISTER_TOKEN. Raises ``HttpError`` 403 when the server sets
+    none (registration over HTTP is off), 401 when the request's token is missing or wrong."""
+    token = st.settings.register_token
+    if not token:
+        raise HttpError("registration over HTTP is off: the server sets no EMSKG_REGISTER_TOKEN "
+                        "(use `emskg register FILE --store STORE`)", 403)
+    if not given or not hmac.compare_digest(given.encode(), token.encode()):
+        raise HttpError("registering needs a valid bearer token", 401,
+                        {"WWW-Authenticate": 'Bearer realm="emskg", error="invalid_token"' if given else "Bearer"})
+
+
+def safe_name(name: str) -> str:
+    """A client-given declaration name as a report may show it: word characters, dots and dashes."""
+    return re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
+
+
 def validate_declaration(st: ServerState, data: bytes, fmt: str, name: str) -> dict[str, Any]:
     """Validate one declaration on a worker (blocking); the run-level JSON report of one file."""
-    safe_name = re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
-    report: dict[str, Any] = st.run("validate", data, fmt, safe_name, timeout=st.settings.validate_timeout)
+    report: dict[str, Any] = st.run("validate", data, fmt, safe_name(name), timeout=st.settings.validate_timeout)
     return report
 
 
 def validate_for_page(st: ServerState, data: bytes, fmt: str, name: str) -> tuple[dict[str, Any], str]:
     """Validate one declaration on a worker (blocking): the JSON report and the printable HTML report."""
-    safe_name = re.sub(r"[^\w.-]", "_", name)[:80] or "declaration"
-    out: dict[str, Any] = st.run("validate_page", data, fmt, safe_name, timeout=st.settings.validate_timeout)
+    out: dict[str, Any] = st.run("validate_page", data, fmt, safe_name(name), timeout=st.settings.validate_timeout)
     return out["report"], out["html"]
 
 

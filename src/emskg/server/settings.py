@@ -26,6 +26,9 @@ ENV_VARS: dict[str, str] = {
     "EMSKG_WORKER_MEMORY_MB": "worker_memory_mb",
     "EMSKG_CORS_ORIGINS": "cors_origins",
     "EMSKG_VALIDATE_TOKEN": "validate_token",
+    "EMSKG_REGISTER_TOKEN": "register_token",
+    "EMSKG_REGISTER_TIMEOUT": "register_timeout",
+    "EMSKG_STORE": "store",
     "EMSKG_PUBLIC_URL": "public_url",
     "EMSKG_RESPONSE_CACHE_MB": "response_cache_mb",
     "EMSKG_HEADER_TIMEOUT": "header_timeout",
@@ -36,7 +39,6 @@ ENV_VARS: dict[str, str] = {
     "EMSKG_MAX_HEADERS": "max_headers",
     "EMSKG_MAX_CONNECTIONS": "max_connections",
     "EMSKG_MAX_INFLIGHT": "max_inflight",
-    "EMSKG_STORE": "store",
 }
 
 
@@ -66,6 +68,12 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     #: When set, POST /validate needs ``Authorization: Bearer <token>``.
     validate_token: str | None = field(default=None, repr=False)
+    #: When set, POST and DELETE /declarations (writes to the store) need ``Authorization: Bearer <token>``;
+    #: unset, they are refused (403). Separate from ``validate_token``: validating costs CPU and changes
+    #: nothing, registering changes what every sponsor sees, so it is opted into on its own.
+    register_token: str | None = field(default=None, repr=False)
+    #: Seconds a registration may take (validation, reasoning and the write).
+    register_timeout: float = 30.0
     #: The public base URL (behind a proxy) used in the service description instead of the Host header.
     public_url: str | None = None
     #: Memory for cached query responses (the graph is static while the server runs); 0 turns it off.
@@ -77,7 +85,7 @@ class Settings:
     #: Seconds an idle kept-alive connection stays open between requests. A client must stop reusing
     #: a connection before this (HTTP clients default to 5 s too: equal values race, and the request
     #: sent as the server closes is lost with "server disconnected").
-    keepalive_timeout: float = 15.0
+    keepalive_timeout: float = 8.0
     #: Longest request target (path and query string) in bytes: 414 beyond (long queries go by POST).
     max_url_bytes: int = 16_384
     #: Largest header block in bytes, and most header fields: 431 beyond.
@@ -86,14 +94,14 @@ class Settings:
     #: Open connections at most (more are answered 503 and closed), and requests handled at once (503 beyond).
     max_connections: int = 1024
     max_inflight: int = 256
-    #: The store ``/sparql`` and the named queries run on (``memory``, ``oxigraph:PATH``,
+    #: The store ``/sparql``, the named queries and ``/declarations`` run on (``memory``, ``oxigraph:PATH``,
     #: ``sparql:URL``; docs/stores.md); None: ``memory``. Not in ``repr``: a URL may carry credentials.
     store: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
-        if self.query_timeout <= 0 or self.validate_timeout <= 0:
+        if self.query_timeout <= 0 or self.validate_timeout <= 0 or self.register_timeout <= 0:
             raise ValueError("timeouts must be positive")
         if self.response_cache_mb < 0:
             raise ValueError("response_cache_mb must not be negative")

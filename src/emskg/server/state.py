@@ -11,16 +11,19 @@ request tries again, so the server recovers by itself when the store returns.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio.from_thread
 import httpx
+import pyoxigraph as ox
 from fastapi import Request
 
 from ..query.catalog import QueryCatalog
 from ..stores.remote import RemoteStore
+from . import registry
 from .settings import Settings
 from .workers import QueryTimeout, WorkerPool
 
@@ -48,6 +51,9 @@ class ServerState:
     store_label: str = "memory"
     remote: RemoteStore | None = None
     _async_client: httpx.AsyncClient | None = field(default=None, repr=False)
+    #: One write to the store at a time: an ``oxigraph:PATH`` store takes one writer process (a second
+    #: one would wait, then fail with StoreBusyError).
+    write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def run(self, job: str, *args: Any, timeout: float | None = None) -> Any:
         """Run a job on a worker (blocking: call from a ``def`` endpoint or ``run_in_threadpool``)."""
@@ -55,7 +61,30 @@ class ServerState:
 
         if self.remote is not None and job in REMOTE_JOBS:
             return self._run_remote(self.remote, job, args, self.pool.timeout if timeout is None else timeout)
+        if self.remote is not None and job in ("declarations", "declaration"):
+            # the registry's own fixed queries (no client text): sent from here, as workers have no sockets
+            return registry.declarations(self.remote) if job == "declarations" else registry.declaration(self.remote, *args)
         return self.pool.run(job, *args, timeout=timeout)
+
+    def write(self, job: str, *args: Any, timeout: float | None = None) -> Any:
+        """Run ``register`` or ``unregister``, one at a time, then move the pool's generation on so
+        that the response cache answers no query from before the write. The generation moves even
+        when the job failed or timed out: a write may have landed before the failure.
+
+        On a ``sparql:`` store a worker validates and reasons the declaration (``register_prepare``)
+        and this process sends its quads in one write; unregistering is the registry's own queries
+        and graph drops, sent from here."""
+        with self.write_lock:
+            try:
+                if self.remote is None:
+                    return self.pool.run(job, *args, timeout=timeout)
+                if job == "register":
+                    out: dict[str, Any] = self.pool.run("register_prepare", *args, timeout=timeout)
+                    self.remote.insert_quads(list(ox.parse(out.pop("nquads"), format=ox.RdfFormat.N_QUADS)))
+                    return out
+                return registry.unregister_ident(self.remote, *args)
+            finally:
+                self.pool.bump()
 
     def _post(self, remote: RemoteStore, request: dict[str, Any]) -> httpx.Response:
         """Send on the event loop (an ``httpx.AsyncClient`` shared by every request) when called from

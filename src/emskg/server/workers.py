@@ -11,6 +11,13 @@ address-space limit: a query that tries to sort billions of rows dies alone (ans
 
 Workers are started with ``spawn`` (not ``fork``): the server process runs threads, and a forked
 child of a threaded process can deadlock.
+
+Registrations (``POST``/``DELETE /declarations``) change the store while the server runs. Each
+worker holds its own read handle on it (an in-memory copy, or a read-only view of an ``oxigraph:PATH``
+store, which RocksDB freezes at opening); the embedded stores notice a write by any process (their
+generation file, :mod:`emskg.stores.embedded`) and resync before the next query, so the next request
+after a write sees it on every worker, with no restart. The pool's own :attr:`WorkerPool.generation`,
+bumped after each write the server makes, keys the response cache too.
 """
 
 from __future__ import annotations
@@ -160,6 +167,8 @@ class WorkerPool:
         self.startup_timeout = startup_timeout
         #: The ``--store`` text each worker opens (credentials come from the inherited environment).
         self.store = store
+        #: Bumped after every write to the store the server makes (keys the response cache).
+        self.generation = 0
         self.restarts = 0
         self._ctx = mp.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -272,6 +281,12 @@ class WorkerPool:
             return reply[1]
         _, status, message = reply
         raise HttpError(message, status)
+
+    def bump(self) -> int:
+        """Mark the store changed, so no cached answer from before the write is served again."""
+        with self._lock:
+            self.generation += 1
+            return self.generation
 
     def stats(self) -> dict[str, int]:
         with self._lock:

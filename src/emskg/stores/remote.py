@@ -52,8 +52,9 @@ _GRAPH_FORM = re.compile(r"^(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s*[\w.-]*:\s*<[
 CHUNK_TRIPLES = 5_000
 #: Triples per ``INSERT DATA`` request to Virtuoso: it compiles an update into SQL and refuses one past
 #: 10,000 lines of it ("SP031 … generated SQL text has exceeded 10000 lines"), which mixed KB quads
-#: reach at ~3,000 triples; 1,000 is also its fastest request size (docs/stores.md "Virtuoso").
-VIRTUOSO_CHUNK_TRIPLES = 1_000
+#: reach at ~3,000 triples; 1,000–2,000 are also its fastest request sizes. A registration larger than
+#: this is written in several requests, each atomic (docs/stores.md "Virtuoso").
+VIRTUOSO_CHUNK_TRIPLES = 2_000
 #: Seconds to connect, and to wait for an answer when the caller gives no timeout.
 CONNECT_TIMEOUT = 5.0
 DEFAULT_TIMEOUT = 60.0
@@ -290,6 +291,10 @@ class RemoteStore:
         ``httpx.AsyncClient.post``): the server process sends it, a worker parses the answer."""
         form: list[tuple[str, str]] = [("query", text)]
         form += [("default-graph-uri", g) for g in default_graphs or ()]
+        if self.engine == "virtuoso" and default_graphs and not named_graphs:
+            # Virtuoso keeps every graph as a named graph when only default-graph-uri is given (SPARQL
+            # says none): GRAPH ?g would reach registrations and its own system graphs from a KB query
+            named_graphs = default_graphs
         form += [("named-graph-uri", g) for g in named_graphs or ()]
         if timeout is not None and self.timeout_param == "timeout":
             form.append(("timeout", str(max(1, int(timeout * 1000)))))

@@ -1,4 +1,4 @@
-"""JSON resources: health, named queries, validation, browsing the graph, and Table 2.
+"""JSON resources: health, named queries, validation, the registry of declarations, browsing the graph, and Table 2.
 
 Endpoints that wait on a worker are plain ``def`` (FastAPI runs them in its thread pool); the two
 that must read a body are ``async def`` and hand the blocking call to ``run_in_threadpool``.
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..._version import __version__
@@ -23,15 +23,31 @@ from ..negotiate import FORMAT_PARAMS, GRAPH_OFFERS, SELECT_OFFERS, negotiate
 from ..openapi import (
     ERROR_RESPONSES,
     RESULT_RESPONSES,
+    WRITE_RESPONSES,
+    DeclarationReport,
     EntityDetail,
     EntitySummary,
     Health,
     NamedQueryInfo,
+    Registered,
+    RegisteredSystem,
     Table2,
+    Unregistered,
     ValidationRun,
 )
 from ..responses import format_values, media_type_of, rendered_response
-from ..services import CONVERT_TYPES, VALIDATE_TYPES, check_token, convert_declaration, named_params, validate_declaration
+from ..services import (
+    CONVERT_TYPES,
+    VALIDATE_TYPES,
+    bearer,
+    check_register_token,
+    check_token,
+    convert_declaration,
+    named_params,
+    public_url,
+    safe_name,
+    validate_declaration,
+)
 from ..state import state
 
 __all__ = ["router"]
@@ -84,8 +100,7 @@ async def _declaration(request: Request, authorization: str | None) -> tuple[str
 
     Raises ``HttpError`` 401 for a missing or wrong token (when one is set) and 415 for a body type
     that is not a declaration format."""
-    bearer = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
-    check_token(state(request), bearer)
+    check_token(state(request), bearer(authorization))
     fmt = VALIDATE_TYPES.get(media_type_of(request))
     if fmt is None:
         raise HttpError(f"send the declaration as one of: {', '.join(VALIDATE_TYPES)}", 415)
@@ -129,6 +144,82 @@ async def convert(request: Request, authorization: str | None = Header(None),
     ext = {"turtle": "ttl"}.get(to, to)
     return Response(out, media_type=CONVERT_TYPES[to],
                     headers={"Content-Disposition": f'attachment; filename="declaration.{ext}"'})
+
+
+# --- the registry (issue 13): declarations registered in the server's store ----------------------
+
+_DECLARATION_BODY = {"requestBody": {"required": True, "content": {
+    t: {"schema": {"type": "string", **({"format": "binary"} if f == "xlsx" else {})}} for t, f in VALIDATE_TYPES.items()}}}
+
+
+def _with_links(system: dict[str, Any]) -> dict[str, Any]:
+    return {**system, "links": {"self": f"/declarations/{system['id']}"}}
+
+
+@router.get("/declarations", response_model=list[RegisteredSystem], tags=["registry"],
+            summary="The registered management systems, with conformance and counts",
+            description="One entry per registered system: its latest registration (the one the sector queries "
+                        "count) with its conformance, violation and warning counts, and how many registrations "
+                        "the system has (its history). Ordered by system IRI.",
+            responses=ERROR_RESPONSES)
+def list_declarations(request: Request) -> list[dict[str, Any]]:
+    return [_with_links(s) for s in state(request).run("declarations")]
+
+
+@router.get("/declarations/{id}", response_model=DeclarationReport, tags=["registry"],
+            summary="A registration's validation report",
+            description="The report stored with the registration, as one file of `emskg validate --format json`. "
+                        "Any registration of the history can be read, not only a system's latest.",
+            responses=ERROR_RESPONSES)
+def get_declaration(request: Request, id: str = Path(description="a registration id from GET /declarations")
+                    ) -> dict[str, Any]:
+    report: dict[str, Any] = state(request).run("declaration", id)
+    return report
+
+
+@router.post("/declarations", status_code=201, response_model=Registered, tags=["registry"],
+             summary="Validate a declaration and register it in the server's store",
+             description="The body is a declaration, as for POST /validate (Turtle, JSON-LD or an .xlsx workbook, by "
+                         "Content-Type). It is validated exactly as `emskg validate` does, reasoned on top of the "
+                         "knowledge graph and stored with its report, like `emskg register`: a system that does not "
+                         "conform is registered too, a declaration that cannot be read is a 400 and is not. "
+                         "Registering a system again adds a newer registration (its history). The answer is 201 with "
+                         "a Location header naming the registration. Needs `Authorization: Bearer <token>` matching "
+                         "EMSKG_REGISTER_TOKEN; without that setting the server refuses every write (403).",
+             responses={**ERROR_RESPONSES, **WRITE_RESPONSES}, openapi_extra=_DECLARATION_BODY)
+async def post_declaration(request: Request, authorization: str | None = Header(None),
+                           name: str = Query("declaration", description="a name for the declaration "
+                                                                        "(its ems:sourceName and report file)")
+                           ) -> Response:
+    st = state(request)
+    check_register_token(st, bearer(authorization))
+    fmt = VALIDATE_TYPES.get(media_type_of(request))
+    if fmt is None:
+        raise HttpError(f"send the declaration as one of: {', '.join(VALIDATE_TYPES)}", 415)
+    body = await request.body()
+    if not body.strip():
+        raise HttpError("the body is empty: send a declaration", 400)
+    out: dict[str, Any] = await run_in_threadpool(st.write, "register", body, fmt, safe_name(name),
+                                                  timeout=st.settings.register_timeout)
+    path = f"/declarations/{out['registration']['id']}"
+    return JSONResponse({**out, "links": {"self": path, "list": "/declarations"}}, status_code=201,
+                        headers={"Location": public_url(request, st, path)})
+
+
+@router.delete("/declarations/{id:path}", response_model=Unregistered, tags=["registry"],
+               summary="Remove a registered system and its whole history",
+               description="`id` is a registration id (any of the system's) or the system's IRI, URL-encoded. A "
+                           "declaration stands for its system: deleting it removes the system from the sector with "
+                           "every registration it has, as `emskg unregister SYSTEM_IRI` does (to correct a "
+                           "declaration, POST the corrected one: the latest registration is the one counted). "
+                           "404 when nothing is registered under that id. Needs the bearer token, as POST.",
+               responses={**ERROR_RESPONSES, **WRITE_RESPONSES})
+def delete_declaration(request: Request, id: str = Path(description="a registration id, or a system IRI"),
+                       authorization: str | None = Header(None)) -> dict[str, Any]:
+    st = state(request)
+    check_register_token(st, bearer(authorization))
+    out: dict[str, Any] = st.write("unregister", id, timeout=st.settings.register_timeout)
+    return out
 
 
 # --- browsing (a field that does not apply is left out: no null noise) ----------------------------

@@ -16,6 +16,7 @@ from .declare import router as declare_router
 from .findings import router as findings_router
 from .pages import HERE, error_page, templates
 from .routes import router
+from .sector import router as sector_router
 from .sparql_editor import router as sparql_editor_router
 
 __all__ = ["mount", "error_page", "templates"]
@@ -24,6 +25,7 @@ __all__ = ["mount", "error_page", "templates"]
 def mount(app: FastAPI) -> None:
     """Add the pages and their static files to ``app``."""
     app.include_router(findings_router, include_in_schema=False)  # before routes' /ui/{slug}
+    app.include_router(sector_router, include_in_schema=False)
     app.include_router(sparql_editor_router, include_in_schema=False)
     app.include_router(declare_router, include_in_schema=False)
     app.include_router(router, include_in_schema=False)
