@@ -104,7 +104,7 @@ def main() -> int:
         sector, sector_repeat = 40, 1
     else:
         sizes, sample, limit, repeat, seconds, levels, big = (100, 1000, 16000), 6, 60.0, 20, 10, (1, 8, 32), 16000
-        sector, sector_repeat = 16000, 5
+        sector, sector_repeat = 16000, 2
     seconds = args.seconds or seconds
     runs: dict[str, Callable[[], tuple[str, dict[str, Any]]]] = {
         "validation": lambda: validate_bench.run_bench(sizes=sizes, naive_sample=sample),
@@ -114,7 +114,7 @@ def main() -> int:
         "stores": lambda: stores_bench.run_bench(
             n=args.scale or sector, repeat=sector_repeat,
             wanted=stores_bench.SCALE_STORES if args.scale else stores_bench.STORES,
-            prefill=max(0, args.scale - stores_bench.SCALE_REGISTERED) if args.scale else 0),
+            prefill=0 if args.smoke else max(0, (args.scale or sector) - stores_bench.SCALE_REGISTERED)),
     }
     sections = []
     for name, fn in runs.items():
