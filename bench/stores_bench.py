@@ -250,7 +250,7 @@ def run_queries(store: Store, kg: KnowledgeGraph, m: Measured, repeat: int) -> N
             print(f"bench: stores: {m.name}: {label}: {exc}", file=sys.stderr, flush=True)
             m.cold.setdefault(label, LIMIT_S)
             m.warm[label] = float("inf")
-            m.rows[label] = [("failed",)]
+            m.rows[label] = [("timed out",) if "did not answer" in str(exc) else ("failed",)]
             continue
         m.warm[label] = statistics.median(samples)
         m.rows[label] = sorted(tuple(_cell(c) for c in row) for row in result.rows)
@@ -442,6 +442,12 @@ def _mib(b: int | None) -> str:
     return "—" if b is None else f"{b / 2**20:,.0f} MiB"
 
 
+def _timing(m: Measured, q: str) -> str:
+    if m.warm[q] != float("inf"):
+        return f"{m.warm[q] * 1000:,.0f} ({m.cold[q] * 1000:,.0f})"
+    return f"stopped at {LIMIT_S:.0f} s" if m.rows[q] == [("timed out",)] else "engine error"
+
+
 def _per(cpu: float | None, n: int) -> str:
     return "—" if cpu is None or not n else f"{cpu * 1000 / n:.2f}"
 
@@ -516,9 +522,9 @@ def report(results: list[Measured], *, n: int, jobs: int, repeat: int, systems: 
     qrows = []
     for q in labels:
         qrows.append((q, f"{len(reference.rows[q]):,}",
-                      *(f"{m.warm[q] * 1000:,.0f} ({m.cold[q] * 1000:,.0f})" for m in results)))
+                      *(_timing(m, q) for m in results)))
     qrows.append(("slowest", "", *(f"{max(m.warm.values()) * 1000:,.0f} ({max(m.cold.values()) * 1000:,.0f})"
-                                   for m in results)))
+                                   if max(m.warm.values()) != float("inf") else "stopped or failed" for m in results)))
     lines.append(table(["query", "rows", *(f"{x} warm (cold) ms" for x in names)], qrows))
     lines.append("")
     return "\n".join(lines), figures
