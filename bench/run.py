@@ -1,6 +1,6 @@
 """``make bench``: every benchmark in one run, written to ``bench/RESULTS.md`` with the machine noted.
 
-    python bench/run.py --out bench/RESULTS.md   # the full run (16,000 declarations; ~10 minutes)
+    python bench/run.py --out bench/RESULTS.md   # the full run (16,000 declarations; ~10 minutes, the stores ~20 more)
     python bench/run.py --smoke                  # a small, quick run of every section (part of make test)
     python bench/run.py --only endpoint          # one section (repeatable), e.g. while tuning the server
     python bench/run.py --only stores --scale 66000  # the stores at the size of the US sector (Virtuoso, oxigraph:PATH)
