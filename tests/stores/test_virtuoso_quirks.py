@@ -272,3 +272,33 @@ def test_timeout_parameter_gives_a_partial_answer_with_http_200(v: Client) -> No
     assert r.status_code == 200 and r.headers["x-sql-state"] == "S1TAT"
     assert "incomplete" in r.headers["x-sql-message"]
     assert time.monotonic() - started < 30
+
+
+def test_a_failed_graph_store_upload_is_not_rolled_back(v: Client) -> None:
+    """A PUT whose body breaks off with a syntax error answers 500, yet the graph's old triples are gone
+    and the lines before the error are in: the Graph Store Protocol is no atomic write (registrations
+    go through INSERT DATA, one transaction per request)."""
+    g = f"{G}gsp-atomic"
+    good = "\n".join(f"<urn:s{i}> <urn:p> {i} ." for i in range(100)).encode()
+    bad = "\n".join(f"<urn:t{i}> <urn:p> {i} ." for i in range(100)).encode() + b'\n<urn:x> <urn:p> "broken .\n'
+    put = {"params": {"graph": g}, "auth": v.server.auth(), "headers": {"Content-Type": "application/n-triples"}}
+    assert v.http.put(v.server.gsp_url, content=good, **put).status_code == 201  # type: ignore[arg-type]
+    assert v.http.put(v.server.gsp_url, content=bad, **put).status_code == 500  # type: ignore[arg-type]
+    subjects = {t.value[:5] for (t,) in v.rows(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}") if t}
+    assert subjects == {"urn:t"}
+    v.update(f"DROP SILENT GRAPH <{g}>")
+
+
+def test_a_failed_update_operation_keeps_the_ones_before_it(v: Client) -> None:
+    """Operations of one update request are not one transaction: a failing second operation leaves the
+    first one's triples in. One INSERT DATA that fails in its execution (here on a duration) leaves
+    nothing: each registration is one INSERT DATA."""
+    g = f"{G}upd-atomic"
+    r = v.try_update(f"INSERT DATA {{ GRAPH <{g}> {{ <urn:a> <urn:p> 1 }} }} ; DROP GRAPH <{G}never-created>")
+    assert r.status_code == 500
+    assert v.rows(f"SELECT ?s WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}") == [(ox.NamedNode("urn:a"),)]
+    v.update(f"DROP SILENT GRAPH <{g}>")
+    r = v.try_update(f'INSERT DATA {{ GRAPH <{g}> {{ <urn:a> <urn:p> 1 . <urn:b> <urn:p> "P1Y"^^<{XSD}duration> . '
+                     f'<urn:c> <urn:p> 3 }} }}')
+    assert r.status_code == 500
+    assert v.rows(f"SELECT ?s WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}") == []

@@ -52,8 +52,9 @@ _GRAPH_FORM = re.compile(r"^(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s*[\w.-]*:\s*<[
 CHUNK_TRIPLES = 5_000
 #: Triples per ``INSERT DATA`` request to Virtuoso: it compiles an update into SQL and refuses one past
 #: 10,000 lines of it ("SP031 … generated SQL text has exceeded 10000 lines"), which mixed KB quads
-#: reach at ~3,000 triples; 1,000 is also its fastest request size (docs/stores.md "Virtuoso").
-VIRTUOSO_CHUNK_TRIPLES = 1_000
+#: reach at ~3,000 triples; 1,000–2,000 are also its fastest request sizes. A registration larger than
+#: this is written in several requests, each atomic (docs/stores.md "Virtuoso").
+VIRTUOSO_CHUNK_TRIPLES = 2_000
 #: Seconds to connect, and to wait for an answer when the caller gives no timeout.
 CONNECT_TIMEOUT = 5.0
 DEFAULT_TIMEOUT = 60.0
