@@ -67,8 +67,10 @@ def test_the_sector_queries_are_marked_registry_and_the_others_are_not() -> None
     assert get_query("tools-for-component-outcome").dataset == "kb"
     for name in SECTOR_QUERIES:  # answering from registration graphs, KB facts from the KB's graphs only
         text = get_query(name).text
-        assert "GRAPH ?reg" in text or "GRAPH ?registration" in text
-        assert "FILTER NOT EXISTS" in text
+        assert "GRAPH ?reg" in text and "MAX(?t)" in text  # each system's latest registration
+        for line in text.splitlines():  # KB facts only from the knowledge graph's own named graphs
+            if "GRAPH ?kb" in line:
+                assert 'STRSTARTS(STR(?kb' in line or "STRSTARTS(STR(?kb" in text
 
 
 def test_sector_gaps_counts_each_systems_latest_registration(sector: Store) -> None:
