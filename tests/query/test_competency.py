@@ -221,7 +221,7 @@ NAMED_QUERIES = [
 ]
 
 
-#: The sector queries read registered declarations (tests/sector/ runs them on registrations).
+#: The sector queries (``# dataset: registry``: they read registrations; tests/sector runs them).
 SECTOR_QUERIES = ["sector-elements", "sector-frameworks", "sector-gaps", "sector-initiatives", "sector-outcomes",
                   "sector-trend", "systems-lacking"]
 

@@ -282,3 +282,30 @@ def test_jobs_give_the_same_registrations(kg: KnowledgeGraph, tmp_path: Path) ->
         store.close()
     assert graphs[0] == graphs[1]
     assert len(graphs[0][1]) == 3 * (len(files) // 3 - 1)
+
+
+def test_the_clock_never_repeats_an_instant(monkeypatch: pytest.MonkeyPatch) -> None:
+    fixed = datetime(2025, 1, 1, tzinfo=UTC)
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> Frozen:  # type: ignore[override]
+            return fixed  # type: ignore[return-value]
+
+    monkeypatch.setattr(registry, "datetime", Frozen)
+    clock = registry._Clock()
+    step = timedelta(microseconds=1)
+    assert [clock.now() for _ in range(3)] == [fixed, fixed + step, fixed + 2 * step]
+
+
+def test_a_declaration_with_axioms_stores_no_knowledge_base_only_inference(store: Store, kg: KnowledgeGraph) -> None:
+    """Axioms make the reasoner start from scratch (the whole KB closure comes back as inferred);
+    only what mentions the declaration's nodes is stored."""
+    text = RIVERBEND.read_bytes() + b"\nex:Extra rdfs:subClassOf ems:Objective .\n"
+    reg, report = register_bytes(store, text, "turtle", "riverbend-axiom.ttl", kg=kg)
+    triples = graph(store, reg.iri)
+    kb_only = [t for t in triples if t[0].startswith("<https://w3id.org/emskg/kb/")
+               and not t[2].startswith("<https://example.org/")]
+    assert not kb_only
+    assert ("<https://example.org/riverbend/IMS>", f"<{EMS}coversElement>", "<https://w3id.org/emskg/kb/Measurement>") \
+        in triples

@@ -14,6 +14,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from conftest import CLIENT_LIMITS
 from engines_virtuoso import VirtuosoServer
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -39,7 +40,7 @@ class Client:
 
     def __init__(self, server: VirtuosoServer) -> None:
         self.server = server
-        self.http = httpx.Client(timeout=60)
+        self.http = httpx.Client(timeout=60, limits=CLIENT_LIMITS)
 
     def post(self, params: list[tuple[str, str]], accept: str = JSON) -> httpx.Response:
         return self.http.post(self.server.query_url, content=urlencode(params).encode(),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from ..core.fsutil import atomic_write
 
-__all__ = ["run_chunks", "CHUNK"]
+__all__ = ["run_chunks", "iter_chunks", "CHUNK"]
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,41 @@ def run_chunks(paths: list[str], jobs: int, *, local: Callable[[str], Any],
     return [r for i in range(len(chunks)) for r in done[i]]
 
 
+def iter_chunks(items: list[str], jobs: int, *, local: Callable[[str], Any],
+                make_worker: Callable[[], Callable[[str], Any]]) -> Iterator[Any]:
+    """``local(item)`` for every item, in order, computed in ``jobs`` worker processes and yielded
+    as each chunk is done — for a caller with work of its own to do on every answer (``emskg
+    register`` writes to the store while the workers validate the next chunks, so both cores stay
+    busy). Unlike :func:`run_chunks` this process claims no chunk itself; ``local`` only takes over
+    the chunks of a worker that died. Answers travel through files as in :func:`run_chunks`.
+
+    Closing the iterator early stops the pool without waiting for queued chunks."""
+    workers = max(1, min(jobs, len(items)))
+    size = max(1, min(CHUNK, len(items) // (4 * workers)))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    ctx = get_context("spawn")
+    with tempfile.TemporaryDirectory(prefix="emskg-jobs-") as folder:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_stream_worker,
+                                   initargs=(make_worker, folder))
+        finished = False
+        try:
+            futures = [pool.submit(_stream_chunk, i, chunk) for i, chunk in enumerate(chunks)]
+            for i, future in enumerate(futures):
+                written = Path(folder, f"{i}.pickle")
+                try:
+                    future.result()
+                    answers = pickle.loads(written.read_bytes())
+                except (BrokenProcessPool, OSError, EOFError, pickle.UnpicklingError):
+                    log.warning("a worker process died; working through its files in this one")
+                    answers = [local(p) for p in chunks[i]]
+                written.unlink(missing_ok=True)
+                yield from answers
+            finished = True
+        finally:
+            # on an early close (an error while writing, Ctrl-C) do not wait for the queued chunks
+            pool.shutdown(wait=finished, cancel_futures=not finished)
+
+
 # --- in the worker processes --------------------------------------------------------------------
 
 _WORKER: Callable[[str], Any] | None = None
@@ -141,5 +176,23 @@ def _validate_next_chunk() -> int | None:
     if i is None:
         return None
     answers = [_WORKER(p) for p in _CHUNKS[i]]
+    atomic_write(Path(_FOLDER, f"{i}.pickle"), pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
+    return i
+
+
+def _init_stream_worker(make_worker: Callable[[], Callable[[str], Any]], folder: str) -> None:
+    """A worker of :func:`iter_chunks`: sandboxed like the others, builds its function once."""
+    global _WORKER, _FOLDER
+    from ..core.sandbox import deny_network
+
+    deny_network()
+    _WORKER = make_worker()
+    _FOLDER = folder
+
+
+def _stream_chunk(i: int, chunk: list[str]) -> int:
+    """Work through one chunk of :func:`iter_chunks` and write its answers to ``FOLDER/i.pickle``."""
+    assert _WORKER is not None, "worker not initialised"
+    answers = [_WORKER(p) for p in chunk]
     atomic_write(Path(_FOLDER, f"{i}.pickle"), pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
     return i
