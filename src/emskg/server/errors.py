@@ -27,6 +27,10 @@ class HttpError(EmskgError):
         self.headers = headers or {}
 
 
+#: Seconds a client is told to wait (``Retry-After``) when the store is unreachable or busy.
+STORE_RETRY_AFTER = "5"
+
+
 def http_status(exc: BaseException) -> int:
     """400 for a bad request, 403 for a forbidden one, 404 for an unknown name, 503 when the store
     is unreachable, 500 otherwise."""

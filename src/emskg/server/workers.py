@@ -36,7 +36,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from ..errors import StoreUnavailableError
-from .errors import HttpError, http_status, sanitize
+from .errors import STORE_RETRY_AFTER, HttpError, http_status, sanitize
 
 __all__ = ["WorkerPool", "QueryTimeout", "ServiceBusy", "WorkerCrashed"]
 
@@ -280,7 +280,8 @@ class WorkerPool:
         if reply[0] == "ok":
             return reply[1]
         _, status, message = reply
-        raise HttpError(message, status)
+        # a 503 from a worker is the store (down, busy) or the worker's memory: worth retrying soon
+        raise HttpError(message, status, {"Retry-After": STORE_RETRY_AFTER} if status == 503 else None)
 
     def bump(self) -> int:
         """Mark the store changed, so no cached answer from before the write is served again."""
