@@ -154,3 +154,14 @@ def test_an_unloaded_oxigraph_folder_is_503_with_one_line(tmp_path: Path) -> Non
         r = httpx.get(live.base + "/queries/key-findings", timeout=30)
         assert r.status_code == 503 and r.headers["Retry-After"] == "5"  # raised in a worker: header kept
         assert "holds no knowledge graph (load it with: emskg load --store oxigraph:" in r.json()["error"]
+
+
+def test_a_store_timeout_is_504_and_a_store_outage_503() -> None:
+    """The engine's timeout (or a partial answer it stopped at its timeout) is the query's deadline,
+    as emskg's own: 504; a store that cannot be reached is 503 with Retry-After."""
+    from emskg.errors import StoreBusyError, StoreTimeoutError, StoreUnavailableError
+    from emskg.server.errors import http_status
+
+    assert http_status(StoreTimeoutError("store sparql:http://x/ did not answer within 5 s")) == 504
+    assert http_status(StoreUnavailableError("store sparql:http://x/ is unreachable (cannot connect)")) == 503
+    assert http_status(StoreBusyError("store oxigraph:/x is busy")) == 503

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 
-from ..errors import EmskgError, ForbiddenQueryError, NotFoundError, StoreUnavailableError, UnknownQueryError
+from ..errors import (
+    EmskgError,
+    ForbiddenQueryError,
+    NotFoundError,
+    StoreTimeoutError,
+    StoreUnavailableError,
+    UnknownQueryError,
+)
 
 __all__ = ["HttpError", "http_status", "sanitize"]
 
@@ -36,6 +43,8 @@ def http_status(exc: BaseException) -> int:
     is unreachable, 500 otherwise."""
     if isinstance(exc, HttpError):
         return exc.status
+    if isinstance(exc, StoreTimeoutError):
+        return 504
     if isinstance(exc, StoreUnavailableError):
         return 503
     if isinstance(exc, (UnknownQueryError, NotFoundError)):

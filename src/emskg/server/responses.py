@@ -71,7 +71,7 @@ def install_error_handlers(app: FastAPI, html_page: HtmlPage | None = None) -> N
     @app.exception_handler(EmskgError)
     async def emskg_error(request: Request, exc: EmskgError) -> Response:
         headers = exc.headers if isinstance(exc, HttpError) else None
-        if isinstance(exc, StoreUnavailableError):  # the store is down or busy: say when to come back
+        if isinstance(exc, StoreUnavailableError) and http_status(exc) == 503:  # down or busy: say when to come back
             headers = {"Retry-After": STORE_RETRY_AFTER}
         return _respond(request, http_status(exc), exc.message, headers)
 

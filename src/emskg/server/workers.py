@@ -128,8 +128,8 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool, store: str | None
             conn.send(("ok", jobs.dispatch(ctx, name, args)))
         except MemoryError:
             conn.send(("error", 503, "the query was aborted: it needed more memory than a worker may use"))
-        except StoreUnavailableError as exc:  # the store, not the query: 503 with its one line
-            conn.send(("error", 503, sanitize(str(exc))))
+        except StoreUnavailableError as exc:  # the store, not the query: 503 (504: its timeout) with its one line
+            conn.send(("error", http_status(exc), sanitize(str(exc))))
         except Exception as exc:  # noqa: BLE001 - every error becomes a status and one line
             status = http_status(exc)
             if status >= 500:
