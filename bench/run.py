@@ -1,8 +1,9 @@
 """``make bench``: every benchmark in one run, written to ``bench/RESULTS.md`` with the machine noted.
 
-    python bench/run.py --out bench/RESULTS.md   # the full run (16,000 declarations; ~10 minutes)
+    python bench/run.py --out bench/RESULTS.md   # the full run (16,000 declarations; ~10 minutes, the stores ~20 more)
     python bench/run.py --smoke                  # a small, quick run of every section (part of make test)
     python bench/run.py --only endpoint          # one section (repeatable), e.g. while tuning the server
+    python bench/run.py --only stores --scale 66000  # the stores at the size of the US sector (Virtuoso, oxigraph:PATH)
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import coldstart_bench
 import common  # noqa: F401  (puts bench/ on sys.path)
 import endpoint_bench
 import queries_bench
+import stores_bench
 import validate_bench
 
 from emskg.graph.store import load_graph
 
-SECTIONS = ("validation", "queries", "endpoint", "coldstart")
+SECTIONS = ("validation", "queries", "endpoint", "coldstart", "stores")
 
 
 def goals(f: dict[str, Any], smoke: bool) -> str:
@@ -70,6 +72,7 @@ def goals(f: dict[str, Any], smoke: bool) -> str:
         rows.append(("cold start close to the interpreter", f"query {f['query_ms']:.0f} ms vs import rdflib "
                      f"{f['rdflib_import_ms']:.0f} ms, python {f['python_ms']:.0f} ms",
                      mark(f["query_ms"] < f["rdflib_import_ms"])))
+    rows += stores_bench.goal_rows(f, mark)
     note = " (smoke run: small sizes; not the figures to quote)" if smoke else ""
     return "\n".join([f"## Goals{note}", "", common.table(["goal", "measured", ""], rows), ""])
 
@@ -87,6 +90,9 @@ def main() -> int:
     p.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
                    help=f"run only this section (repeatable; one of: {', '.join(SECTIONS)})")
     p.add_argument("--seconds", type=int, help="seconds per endpoint load run (default: 10, smoke: 1)")
+    p.add_argument("--scale", type=int, metavar="N",
+                   help="stores section: register N declarations into Virtuoso and oxigraph:PATH only "
+                        "(the 66,000 run) instead of 16,000 into the four stores")
     args = p.parse_args()
     started = time.perf_counter()
     kg = load_graph()
@@ -95,14 +101,20 @@ def main() -> int:
     levels: tuple[int, ...]
     if args.smoke:
         sizes, sample, limit, repeat, seconds, levels, big = (50, 200), 2, 10.0, 3, 1, (1, 32), 200
+        sector, sector_repeat = 40, 1
     else:
         sizes, sample, limit, repeat, seconds, levels, big = (100, 1000, 16000), 6, 60.0, 20, 10, (1, 8, 32), 16000
+        sector, sector_repeat = 16000, 2
     seconds = args.seconds or seconds
     runs: dict[str, Callable[[], tuple[str, dict[str, Any]]]] = {
         "validation": lambda: validate_bench.run_bench(sizes=sizes, naive_sample=sample),
         "queries": lambda: queries_bench.run_bench(kg, validate_bench.declarations(big), limit=limit, repeat=repeat),
         "endpoint": lambda: endpoint_bench.run_bench(seconds=seconds, levels=levels),
         "coldstart": lambda: coldstart_bench.run_bench(repeat=3 if args.smoke else 10),
+        "stores": lambda: stores_bench.run_bench(
+            n=args.scale or sector, repeat=sector_repeat,
+            wanted=stores_bench.SCALE_STORES if args.scale else stores_bench.STORES,
+            prefill=0 if args.smoke else max(0, (args.scale or sector) - stores_bench.SCALE_REGISTERED)),
     }
     sections = []
     for name, fn in runs.items():

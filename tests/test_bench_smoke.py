@@ -32,10 +32,12 @@ def test_benchmark_smoke_run() -> None:
                           text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
-    for section in ("## Goals", "## Validation", "## Queries", "## Endpoint", "## Cold start"):
+    for section in ("## Goals", "## Validation", "## Queries", "## Endpoint", "## Cold start", "## Stores"):
         assert section in out, section
     assert "Violation sets on the sample: **identical**" in out  # emskg finds what the naive pipeline finds
     assert "| endpoint errors | 0 | met |" in out  # no failed request under load
+    # the four stores (memory, oxigraph:PATH, Virtuoso, Oxigraph server) answer every sector query alike
+    assert "| sector queries: the same rows on every store | identical | met |" in out
     rows = query_rows(out)  # the rdflib comparison ran for every query and gave each a verdict
     assert rows and all(RATIO.match(cell) for _, cell in rows), rows
     flagship = [cell for name, cell in rows if name == "tools-for-component-outcome"]

@@ -384,7 +384,7 @@ class RemoteStore:
         quads = self._storable(quads)
         bnodes = any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads)
         size = VIRTUOSO_CHUNK_TRIPLES if self.engine == "virtuoso" else CHUNK_TRIPLES
-        for chunk in _chunks(quads, len(quads) if bnodes else size):
+        for chunk in [quads] if bnodes else _graph_chunks(quads, size):
             self.update(_insert_data(chunk))
         self._kb_graphs = None if any(_in_kb(q.graph_name) for q in quads) else self._kb_graphs
 
@@ -452,6 +452,27 @@ def _in_kb(graph: object) -> bool:
     from ..graph.store import GRAPH_BASE
 
     return isinstance(graph, ox.NamedNode) and graph.value.startswith(GRAPH_BASE)
+
+
+def _graph_chunks(quads: list[ox.Quad], size: int) -> Iterable[list[ox.Quad]]:
+    """Requests of about ``size`` quads that never cut a graph in two: a registration is one graph,
+    and several go in one ``insert_quads`` call, so each request holds whole registrations (one
+    update request is one transaction: a writer stopped between two requests leaves each
+    registration whole or absent). A graph larger than ``size`` alone is split."""
+    by_graph: dict[str, list[ox.Quad]] = defaultdict(list)
+    for q in quads:
+        by_graph[q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""].append(q)
+    chunk: list[ox.Quad] = []
+    for part in by_graph.values():
+        if chunk and len(chunk) + len(part) > size:
+            yield chunk
+            chunk = []
+        if len(part) > size:
+            yield from _chunks(part, size)
+        else:
+            chunk.extend(part)
+    if chunk:
+        yield chunk
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
