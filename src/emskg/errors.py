@@ -18,6 +18,7 @@ __all__ = [
     "NotFoundError",
     "StoreUnavailableError",
     "StoreBusyError",
+    "StoreTimeoutError",
 ]
 
 #: Exit code for usage and input errors (missing file, bad Turtle, unknown query ...).
@@ -77,6 +78,11 @@ class BuildError(EmskgError):
 class StoreUnavailableError(EmskgError):
     """The triple store cannot be reached, refused the credentials, or failed (HTTP 5xx). The message
     is one line naming the store by its redacted label, never a credential; the server answers 503."""
+
+
+class StoreTimeoutError(StoreUnavailableError):
+    """The store did not finish a query within the deadline (or stopped it there and offered a
+    partial answer, which emskg refuses); the server answers 504 like its own query deadline."""
 
 
 class StoreBusyError(StoreUnavailableError):

@@ -85,8 +85,9 @@ def test_the_store_going_away_is_503_then_recovers(client: httpx.Client, engine:
         down = client.get("/sparql", params=query)
         assert down.status_code == 503
         assert down.json() == {"error": f"store sparql:{engine.query_url} is unreachable (cannot connect)"}
+        assert down.headers["Retry-After"] == "5"
         named = client.get("/queries/key-findings")
-        assert named.status_code == 503 and SECRET not in named.text
+        assert named.status_code == 503 and SECRET not in named.text and named.headers["Retry-After"] == "5"
     finally:
         engine.start()
     assert client.get("/sparql", params=query).status_code == 200  # no restart needed
@@ -151,5 +152,16 @@ def test_an_unloaded_oxigraph_folder_is_503_with_one_line(tmp_path: Path) -> Non
     open_store(f"oxigraph:{path}", env={}).close()  # a store, but `emskg load` never ran
     with live_server({"EMSKG_STORE": f"oxigraph:{path}", "EMSKG_WORKERS": "1"}, tmp_path / "serve.log") as live:
         r = httpx.get(live.base + "/queries/key-findings", timeout=30)
-        assert r.status_code == 503
+        assert r.status_code == 503 and r.headers["Retry-After"] == "5"  # raised in a worker: header kept
         assert "holds no knowledge graph (load it with: emskg load --store oxigraph:" in r.json()["error"]
+
+
+def test_a_store_timeout_is_504_and_a_store_outage_503() -> None:
+    """The engine's timeout (or a partial answer it stopped at its timeout) is the query's deadline,
+    as emskg's own: 504; a store that cannot be reached is 503 with Retry-After."""
+    from emskg.errors import StoreBusyError, StoreTimeoutError, StoreUnavailableError
+    from emskg.server.errors import http_status
+
+    assert http_status(StoreTimeoutError("store sparql:http://x/ did not answer within 5 s")) == 504
+    assert http_status(StoreUnavailableError("store sparql:http://x/ is unreachable (cannot connect)")) == 503
+    assert http_status(StoreBusyError("store oxigraph:/x is busy")) == 503

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 
-from ..errors import EmskgError, ForbiddenQueryError, NotFoundError, StoreUnavailableError, UnknownQueryError
+from ..errors import (
+    EmskgError,
+    ForbiddenQueryError,
+    NotFoundError,
+    StoreTimeoutError,
+    StoreUnavailableError,
+    UnknownQueryError,
+)
 
 __all__ = ["HttpError", "http_status", "sanitize"]
 
@@ -27,11 +34,17 @@ class HttpError(EmskgError):
         self.headers = headers or {}
 
 
+#: Seconds a client is told to wait (``Retry-After``) when the store is unreachable or busy.
+STORE_RETRY_AFTER = "5"
+
+
 def http_status(exc: BaseException) -> int:
     """400 for a bad request, 403 for a forbidden one, 404 for an unknown name, 503 when the store
     is unreachable, 500 otherwise."""
     if isinstance(exc, HttpError):
         return exc.status
+    if isinstance(exc, StoreTimeoutError):
+        return 504
     if isinstance(exc, StoreUnavailableError):
         return 503
     if isinstance(exc, (UnknownQueryError, NotFoundError)):

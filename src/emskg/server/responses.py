@@ -17,8 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import EmskgError
-from .errors import HttpError, http_status, sanitize
+from ..errors import EmskgError, StoreUnavailableError
+from .errors import STORE_RETRY_AFTER, HttpError, http_status, sanitize
 from .jobs import Rendered
 from .negotiate import FORMAT_PARAMS, Offer, content_type
 
@@ -71,6 +71,8 @@ def install_error_handlers(app: FastAPI, html_page: HtmlPage | None = None) -> N
     @app.exception_handler(EmskgError)
     async def emskg_error(request: Request, exc: EmskgError) -> Response:
         headers = exc.headers if isinstance(exc, HttpError) else None
+        if isinstance(exc, StoreUnavailableError) and http_status(exc) == 503:  # down or busy: say when to come back
+            headers = {"Retry-After": STORE_RETRY_AFTER}
         return _respond(request, http_status(exc), exc.message, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -36,7 +36,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from ..errors import StoreUnavailableError
-from .errors import HttpError, http_status, sanitize
+from .errors import STORE_RETRY_AFTER, HttpError, http_status, sanitize
 
 __all__ = ["WorkerPool", "QueryTimeout", "ServiceBusy", "WorkerCrashed"]
 
@@ -128,8 +128,8 @@ def _worker_main(conn: Connection, memory_mb: int, warm: bool, store: str | None
             conn.send(("ok", jobs.dispatch(ctx, name, args)))
         except MemoryError:
             conn.send(("error", 503, "the query was aborted: it needed more memory than a worker may use"))
-        except StoreUnavailableError as exc:  # the store, not the query: 503 with its one line
-            conn.send(("error", 503, sanitize(str(exc))))
+        except StoreUnavailableError as exc:  # the store, not the query: 503 (504: its timeout) with its one line
+            conn.send(("error", http_status(exc), sanitize(str(exc))))
         except Exception as exc:  # noqa: BLE001 - every error becomes a status and one line
             status = http_status(exc)
             if status >= 500:
@@ -280,7 +280,8 @@ class WorkerPool:
         if reply[0] == "ok":
             return reply[1]
         _, status, message = reply
-        raise HttpError(message, status)
+        # a 503 from a worker is the store (down, busy) or the worker's memory: worth retrying soon
+        raise HttpError(message, status, {"Retry-After": STORE_RETRY_AFTER} if status == 503 else None)
 
     def bump(self) -> int:
         """Mark the store changed, so no cached answer from before the write is served again."""

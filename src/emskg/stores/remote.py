@@ -31,7 +31,7 @@ import httpx
 import pyoxigraph as ox
 
 from ..core.vocab import GENID, OPAQUE_DATATYPE, XSD
-from ..errors import QueryError, StoreUnavailableError
+from ..errors import QueryError, StoreTimeoutError, StoreUnavailableError
 from .base import QueryAnswer, StoreKind
 from .spec import StoreSpec
 
@@ -190,7 +190,7 @@ def _refuse_partial(response: httpx.Response, label: str) -> None:
     cut the rows (docs/stores.md "Virtuoso")."""
     state = response.headers.get("x-sql-state")
     if state:
-        raise StoreUnavailableError(f"store {label} stopped the query at its timeout and sent a partial answer "
+        raise StoreTimeoutError(f"store {label} stopped the query at its timeout and sent a partial answer "
                                     f"(SQL state {state[:20]}); emskg refuses partial answers")
     cap = response.headers.get("x-sparql-maxrows")
     if cap:
@@ -326,7 +326,7 @@ class RemoteStore:
     def transport_error(self, exc: Exception, timeout: float | None = None) -> StoreUnavailableError:
         """The one-line error for a request that got no answer."""
         if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
-            return StoreUnavailableError(f"store {self.label} did not answer within {timeout or DEFAULT_TIMEOUT:g} s")
+            return StoreTimeoutError(f"store {self.label} did not answer within {timeout or DEFAULT_TIMEOUT:g} s")
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
             return StoreUnavailableError(f"store {self.label} is unreachable (cannot connect)")
         return StoreUnavailableError(f"store {self.label} is unreachable ({type(exc).__name__})")
