@@ -550,7 +550,7 @@ def goal_rows(f: dict[str, Any], mark: Callable[[bool], str]) -> list[tuple[str,
             rate = f[f"stores_rate_{key}"]
             idle = f.get(f"stores_idle_rate_{key}", 0.0)
             rows.append((f"register ≥ {goal} declarations/s into {name} on 2 cores",
-                         f"{rate:,.0f}/s on the shared machine; CPU-bound bound on 2 idle cores {idle:,.0f}/s",
+                         f"{rate:,.0f}/s on the shared machine; CPU-bound ceiling on 2 idle cores {idle:,.0f}/s",
                          mark(rate >= goal)))
     slow = {k.removeprefix("stores_slowest_"): v for k, v in f.items() if k.startswith("stores_slowest_")}
     if slow:
