@@ -42,6 +42,13 @@ log = logging.getLogger("emskg.stores")
 #: The file (inside an ``oxigraph:PATH`` folder, or the memory store's registry folder) whose
 #: content changes with every write.
 GENERATION_FILE = "emskg-generation"
+#: Attempts a read-only reader makes when the writer's compaction removed a file under it.
+_READER_RETRIES = 5
+
+
+def _vanished_file(message: str) -> bool:
+    """Whether a RocksDB error says a file the reader's view names is gone (a writer compacted it)."""
+    return "No such file" in message or "Corruption" in message
 #: How long a writer waits for another process's lock on an ``oxigraph:PATH`` store.
 BUSY_WAIT_SECONDS = 5.0
 
@@ -279,6 +286,35 @@ class OxigraphStore(EmbeddedStore):
                                          f"(waited {BUSY_WAIT_SECONDS:g} s); try again when it has finished") from None
                 time.sleep(0.1)
 
+    def query(self, text: str, *, default_graphs: Sequence[str] | None = None,
+              named_graphs: Sequence[str] | None = None, timeout: float | None = None) -> QueryAnswer:
+        """As :meth:`EmbeddedStore.query`; a read-only reader whose files the writer has just
+        compacted away (RocksDB: "Corruption ... No such file") reopens the store and runs the query
+        again, a few times, instead of failing: the writer's background work races with readers."""
+        for attempt in range(_READER_RETRIES):
+            try:
+                return super().query(text, default_graphs=default_graphs, named_graphs=named_graphs, timeout=timeout)
+            except (QueryError, StoreUnavailableError) as exc:
+                if not (self.read_only and _vanished_file(str(exc))) or attempt == _READER_RETRIES - 1:
+                    raise
+                log.info("reopening %s: its files changed under the reader (%s)", self.label, _first_line(exc))
+                time.sleep(0.05 * (attempt + 1))
+                with self._lock:
+                    self._store = None
+                    self._store = self._open_reader()
+        raise AssertionError("unreachable")
+
+    def _open_reader(self) -> ox.Store:
+        """Open read-only, retrying while the writer's compaction removes files the MANIFEST names."""
+        for attempt in range(_READER_RETRIES):
+            try:
+                return self._open()
+            except StoreUnavailableError as exc:
+                if not _vanished_file(str(exc)) or attempt == _READER_RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
     def current(self) -> ox.Store:
         with self._lock:
             if self._store is None:
@@ -288,7 +324,7 @@ class OxigraphStore(EmbeddedStore):
                 if generation != self._generation:
                     self._generation = generation
                     self._store = None  # release the old handle before opening the new one
-                    self._store = self._open()
+                    self._store = self._open_reader()
             return self._store
 
     def _writable(self) -> ox.Store:
