@@ -53,6 +53,6 @@ def _idle_close_after(base: str, wait: float) -> bool:
 
 @pytest.mark.slow
 def test_the_keepalive_setting_is_honoured(tmp_path: Path) -> None:
-    with live_server({"EMSKG_KEEPALIVE_TIMEOUT": "2", "EMSKG_WORKERS": "1"}, tmp_path / "serve.log") as live:
-        assert not _idle_close_after(live.base, 0.5)
-        assert _idle_close_after(live.base, 3.0)
+    with live_server({"EMSKG_KEEPALIVE_TIMEOUT": "1", "EMSKG_WORKERS": "1"}, tmp_path / "serve.log") as live:
+        assert not _idle_close_after(live.base, 0.3)
+        assert _idle_close_after(live.base, 1.8)
