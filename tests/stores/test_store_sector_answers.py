@@ -3,7 +3,6 @@ server and Virtuoso after registering the same declarations (examples/sector, tw
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from emskg.graph.store import KnowledgeGraph, load_graph
-from emskg.query.named import NamedQuery, TermResolver, list_queries, run_named
+from emskg.query.named import NamedQuery, list_queries
 from emskg.sector.registry import register_files, unregister
 from emskg.stores import Store, open_store
 from emskg.stores.embedded import MemoryStore
@@ -20,7 +19,7 @@ from emskg.stores.load import load_kb
 from engines import OxigraphServer
 from engines_virtuoso import VirtuosoServer
 
-from .test_store_answers import _rows, _separators
+from .test_store_answers import assert_same_answers
 
 SECTOR = Path(__file__).resolve().parents[2] / "examples" / "sector"
 
@@ -73,15 +72,4 @@ def sector_stores(kg: KnowledgeGraph, oxigraph_server: OxigraphServer, virtuoso:
                          ids=lambda v: v.name if isinstance(v, NamedQuery) else ",".join(f"{k}={x}" for k, x in v.items()))
 def test_every_store_gives_the_same_sector_rows(query: NamedQuery, params: dict[str, str], kg: KnowledgeGraph,
                                                 sector_stores: dict[str, Store]) -> None:
-    resolver = TermResolver(kg.store)
-    answers = {name: run_named(store, query, params, resolver=resolver) for name, store in sector_stores.items()}
-    expected = answers.pop("memory")
-    order = re.search(r"\bORDER\s+BY\b(.*?)(?:\bLIMIT\b|\bOFFSET\b|$)", query.text, re.I | re.S)
-    keys = [expected.variables.index(v) for v in re.findall(r"\?(\w+)", order.group(1))
-            if v in expected.variables] if order else []
-    seps = _separators(query.text)
-    for name, got in answers.items():
-        assert got.variables == expected.variables, name
-        assert sorted(_rows(got, seps)) == sorted(_rows(expected, seps)), name
-        assert [tuple(r[k] for k in keys) for r in _rows(got, seps)] == \
-            [tuple(r[k] for k in keys) for r in _rows(expected, seps)], name
+    assert_same_answers(query, params, kg, sector_stores)
