@@ -72,6 +72,13 @@ def test_the_flagship_query_is_bound_by_constants(kg: KnowledgeGraph) -> None:
      "SELECT ?y WHERE { VALUES (?x) { (<urn:c>) } ?y <urn:p> ?x MINUS { ?y <urn:q> ?x } }"),
     ("SELECT ?y WHERE { { SELECT ?y WHERE { ?y <urn:p> ?x } } }",
      "SELECT ?y WHERE { VALUES (?x) { (<urn:c>) } { SELECT ?y WHERE { ?y <urn:p> ?x } } }"),
+    ("SELECT ?y WHERE { ?y <urn:p> ?x { SELECT ?y WHERE { ?y <urn:q> ?x } } }",
+     "SELECT ?y WHERE { VALUES (?x) { (<urn:c>) } ?y <urn:p> ?x { SELECT ?y WHERE { ?y <urn:q> ?x } } }"),
+    ("SELECT ?y WHERE { MINUS { ?y <urn:q> ?x } ?y <urn:p> ?x }",
+     "SELECT ?y WHERE { VALUES (?x) { (<urn:c>) } MINUS { ?y <urn:q> ?x } ?y <urn:p> ?x }"),
+    # a sub-select or MINUS that does not mention it is no obstacle
+    ("SELECT ?y WHERE { { SELECT ?y WHERE { ?y <urn:p> ?z } } MINUS { ?y <urn:r> ?z } ?y <urn:q> ?x }",
+     "SELECT ?y WHERE { { SELECT ?y WHERE { ?y <urn:p> ?z } } MINUS { ?y <urn:r> ?z } ?y <urn:q> <urn:c> }"),
     ("SELECT ?y WHERE { VALUES (?z ?x) { (1 2) } ?y <urn:p> ?x }",
      "SELECT ?y WHERE { VALUES (?x) { (<urn:c>) } VALUES (?z ?x) { (1 2) } ?y <urn:p> ?x }"),
     # comments, strings and IRIs are left alone

@@ -20,7 +20,7 @@ from emskg.sector.registry import (
     registration_report,
     unregister,
 )
-from emskg.stores import Store
+from emskg.stores import GraphPayload, Store
 from emskg.validation.validator import Validator
 
 from .conftest import EXAMPLES, graph, make_store, registration_graphs
@@ -125,8 +125,16 @@ def test_the_graph_holds_exactly_the_declaration_its_inferences_record_and_repor
         (f"<{reg.iri}#report>", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>", f"<{SH}ValidationReport>"),
         (f"<{reg.iri}#report>", f"<{SH}conforms>", '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'),
     }
+    # 4. each Appendix C element of the knowledge graph the system does not cover, recorded as lacking
+    system = "<https://example.org/eastfield/SafetySystem>"
+    elements = {_nt(q.subject) for q in kg.store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                                                                     ox.NamedNode(f"{EMS}Element"),
+                                                                     ox.DefaultGraph())}
+    covered = {o for s, p, o in stated | mentioning if s == system and p == f"<{EMS}coversElement>"}
+    assert len(elements) > 50 and covered and covered < elements
+    lacking = {(system, f"<{EMS}lacksElement>", e) for e in elements - covered}
     # nothing else: a conforming declaration's report has no result, so no shape label either
-    assert triples == stated | mentioning | record | report
+    assert triples == stated | mentioning | record | report | lacking
     assert reg.id == reg.iri.rsplit("/", 1)[1] and len(reg.id) == 16
 
 
@@ -157,13 +165,14 @@ def test_a_report_is_stored_as_shacl_results_with_suggestions_and_shape_labels(s
 def test_each_declaration_is_written_whole_in_one_insert(store: Store, kg: KnowledgeGraph,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     graphs_per_insert: list[set[str]] = []
-    insert = store.insert_quads
+    insert = store.add_graphs
 
-    def recording(quads: list[ox.Quad]) -> None:
-        graphs_per_insert.append({q.graph_name.value for q in quads})  # type: ignore[union-attr]
-        insert(quads)
+    def recording(payloads: list[GraphPayload]) -> None:
+        graphs_per_insert.append({p.name for p in payloads})
+        assert all(q.graph_name.value == p.name for p in payloads for q in p.parsed())  # type: ignore[union-attr]
+        insert(payloads)
 
-    monkeypatch.setattr(store, "insert_quads", recording)
+    monkeypatch.setattr(store, "add_graphs", recording)
     monkeypatch.setattr(registry, "BATCH_DECLARATIONS", 2)
     files = sorted(EXAMPLES.glob("broken/*.ttl"))[:5]
     run = register_files(store, files, kg=kg)
@@ -175,16 +184,16 @@ def test_each_declaration_is_written_whole_in_one_insert(store: Store, kg: Knowl
 def test_a_failed_write_leaves_earlier_declarations_whole_and_later_ones_absent(store: Store, kg: KnowledgeGraph,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     calls = 0
-    insert = store.insert_quads
+    insert = store.add_graphs
 
-    def failing_second(quads: list[ox.Quad]) -> None:
+    def failing_second(payloads: list[GraphPayload]) -> None:
         nonlocal calls
         calls += 1
         if calls == 2:
             raise OSError("disk full")
-        insert(quads)
+        insert(payloads)
 
-    monkeypatch.setattr(store, "insert_quads", failing_second)
+    monkeypatch.setattr(store, "add_graphs", failing_second)
     monkeypatch.setattr(registry, "BATCH_DECLARATIONS", 1)
     with pytest.raises(OSError):
         register_files(store, [RIVERBEND, NO_TARGET, NO_METRIC], kg=kg)

@@ -16,8 +16,8 @@ import pytest
 
 from emskg.errors import QueryError, StoreBusyError, StoreUnavailableError
 from emskg.graph.store import load_graph
-from emskg.stores import open_store
-from emskg.stores.embedded import MemoryStore, OxigraphStore
+from emskg.stores import GraphPayload, open_store
+from emskg.stores.embedded import PENDING_FILE, MemoryStore, OxigraphStore
 
 REG = "https://w3id.org/emskg/registration/"
 
@@ -131,4 +131,69 @@ def test_kb_queries_on_an_unloaded_oxigraph_store_say_so(tmp_path: Path) -> None
     store = open_store(f"oxigraph:{tmp_path / 'db'}", env={})
     with pytest.raises(StoreUnavailableError, match=r"holds no knowledge graph \(load it with: emskg load --store"):
         run_named_query(store, "key-findings", resolver=TermResolver(load_graph().store))
+    store.close()
+
+
+def _payload(graph: str, n: int) -> GraphPayload:
+    """A registration-like graph: ``n`` body quads and a record (a quad whose subject is the graph)."""
+    g = ox.NamedNode(graph)
+    return GraphPayload.from_quads(graph, [*_quads(graph, n), ox.Quad(g, ox.NamedNode("urn:record"), ox.Literal("r"), g)])
+
+
+def test_bulk_added_graphs_without_their_record_are_removed_by_the_next_writer(tmp_path: Path) -> None:
+    # what a writer killed between the bulk-loaded bodies and the records' transaction leaves behind
+    path = tmp_path / "db"
+    store = OxigraphStore(path)
+    store.add_graphs([_payload(f"{REG}whole{i}", 600) for i in range(40)])  # > BULK_MIN_QUADS: the bulk path
+    assert not (path / PENDING_FILE).exists()
+    interrupted = [_payload(f"{REG}cut{i}", 600) for i in range(3)]
+    (path / PENDING_FILE).write_text("\n".join(p.name for p in interrupted))
+    store.current().bulk_load(b"".join(p.body for p in interrupted), format=ox.RdfFormat.N_QUADS)
+    store.close()
+    reader = OxigraphStore(path, read_only=True)  # a reader changes nothing
+    assert _count(reader, f"{REG}cut0") == 600
+    reader.close()
+    store = OxigraphStore(path)
+    assert not (path / PENDING_FILE).exists()
+    assert all(_count(store, p.name) == 0 for p in interrupted)
+    assert all(_count(store, f"{REG}whole{i}") == 601 for i in range(40))
+    store.close()
+
+
+_BULK_WRITER = """
+import sys
+import pyoxigraph as ox
+from emskg.stores.base import GraphPayload
+from emskg.stores.embedded import OxigraphStore
+store = OxigraphStore(__import__("pathlib").Path(sys.argv[1]))
+print("ready", flush=True)
+for b in range(100000):
+    payloads = []
+    for k in range(50):
+        g = ox.NamedNode(f"https://w3id.org/emskg/registration/{b}-{k}")
+        quads = [ox.Quad(ox.NamedNode(f"urn:s{b}-{k}-{i}"), ox.NamedNode("urn:p"), ox.Literal(str(i)), g) for i in range(500)]
+        payloads.append(GraphPayload.from_quads(g.value, quads + [ox.Quad(g, ox.NamedNode("urn:record"), ox.Literal("r"), g)]))
+    store.add_graphs(payloads)
+    print(b, flush=True)
+"""
+
+
+def test_a_writer_killed_during_bulk_writes_leaves_every_graph_whole_or_absent(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    proc = subprocess.Popen([sys.executable, "-c", _BULK_WRITER, str(path)], stdout=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == b"ready"
+    done = -1
+    deadline = time.monotonic() + 60
+    while done < 3 and time.monotonic() < deadline:
+        done = int(proc.stdout.readline())
+    time.sleep(0.03)  # into the next batch's bulk load
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    store = open_store(f"oxigraph:{path}", env={})  # the next writer: recovers, sweeps
+    answer = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    counts = {s["g"].value: int(s["n"].value) for s in answer}  # type: ignore[index]
+    assert len(counts) >= 50 * (done + 1)
+    assert set(counts.values()) == {501}, {g: n for g, n in counts.items() if n != 501}
     store.close()

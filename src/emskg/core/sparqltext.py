@@ -184,13 +184,33 @@ _SCOPING = frozenset(["SELECT", "MINUS"])
 
 
 def _can_inline(body: str, name: str) -> bool:
-    """Whether replacing ``?name`` by a constant throughout the WHERE group keeps the query's meaning."""
+    """Whether replacing ``?name`` by a constant throughout the WHERE group keeps the query's meaning.
+
+    Not when the variable is assigned (``AS``, ``VALUES``) or tested (``BOUND``) anywhere, nor when
+    it occurs inside a sub-``SELECT`` or a ``MINUS`` group: there it is another variable, or the
+    constant would change what ``MINUS`` removes. A sub-select that does not mention it is no
+    obstacle (the parameter of ``systems-lacking`` sits beside its sub-selects, and inlining it is
+    what makes the engines use their indexes)."""
     previous = ""
+    depth = 0
+    scoped_below: list[int] = []  # depths whose group is a sub-select's or a MINUS's scope
+    minus_next = False
     for m in TOKENS.finditer(body):
         word, var = m.group("word"), m.group("var")
-        if word and word.upper() in _SCOPING:
-            return False
-        if var and var[1:] == name and previous in ("AS", "BOUND", "VALUES"):
+        if m.group("open") == "{":
+            depth += 1
+            if minus_next:
+                scoped_below.append(depth)
+                minus_next = False
+        elif m.group("close") == "}":
+            while scoped_below and scoped_below[-1] >= depth:
+                scoped_below.pop()
+            depth -= 1
+        if word and word.upper() == "SELECT":
+            scoped_below.append(depth)
+        elif word and word.upper() == "MINUS":
+            minus_next = True
+        if var and var[1:] == name and (scoped_below or previous in ("AS", "BOUND", "VALUES")):
             return False
         if word:
             previous = word.upper()

@@ -1,8 +1,9 @@
 """Registering declarations in a store, and reading the registry back.
 
-A registration is one named graph, ``https://w3id.org/emskg/registration/<id>``, written in ONE
-atomic :meth:`Store.insert_quads` call so that a killed ``emskg register`` leaves each declaration
-whole or absent (docs/stores.md "Registrations and sector queries"). The graph holds:
+A registration is one named graph, ``https://w3id.org/emskg/registration/<id>``, written by
+:meth:`Store.add_graphs` as a :class:`~emskg.stores.base.GraphPayload`: its record last, so that a
+killed ``emskg register`` leaves each declaration whole or absent as every registry query reads it
+(docs/stores.md "Registrations and sector queries"). The graph holds:
 
 * the declaration's triples, blank nodes skolemised to ``<registration>/genid/<n>`` — ``n`` is the
   number ``emskg validate`` gives the blank node in its reports (``_:b<n>``, order of first
@@ -10,6 +11,9 @@ whole or absent (docs/stores.md "Registrations and sector queries"). The graph h
   and the same on every engine;
 * what the reasoner infers from the declaration on top of the knowledge graph and that mentions a
   node of the declaration (never a fact about knowledge-base terms alone);
+* ``ems:lacksElement``: each Appendix C element of the knowledge graph the system does not cover
+  (closed-world, as registered), so the sector's "who lacks what" reads a few facts per system
+  instead of every covered element;
 * the registration record (``ems:Registration``: system, time, conformance, counts, file name,
   build digest, reporting period) and the SHACL report as RDF (``sh:ValidationReport`` and its
   ``sh:ValidationResult`` s, with ``ems:suggestedInitiative`` for each gap) plus each source shape's
@@ -21,7 +25,8 @@ computed by the queries, never stored, so registering never rewrites an older gr
 Validation is :class:`emskg.validation.validator.Validator` itself (the same engine, shapes and
 results as ``emskg validate``); ``jobs`` > 1 runs it through :mod:`emskg.validation.batch`. Several
 whole declarations go into each ``insert_quads`` call (a call is atomic, so each stays whole or
-absent), which is what makes bulk registration fast on every store.
+absent), which is what makes bulk registration fast on every store. Workers send each registration
+as N-Quads text, which this process hands to the store as it is.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from ..core.vocab import (
     sh,
 )
 from ..errors import EmskgError, InputError, NotFoundError
+from ..stores.base import GraphPayload
 from ..validation.model import SEVERITIES, FileReport, ValidationResult
 
 if TYPE_CHECKING:
@@ -62,14 +68,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Registration", "RegisterRun", "Examined", "register_files", "register_bytes", "unregister", "list_systems",
-    "registration_report", "registration_quads", "BATCH_DECLARATIONS", "BATCH_QUADS",
+    "registration_report", "registration_quads", "registration_payload", "BATCH_DECLARATIONS", "BATCH_QUADS",
 ]
 
-#: At most this many whole declarations, or about this many quads, go into one ``insert_quads`` call.
+#: At most this many whole declarations, or about this many quads, go into one ``add_graphs`` call
+#: (a store may ask for more quads: ``batch_quads``, e.g. ``oxigraph:PATH``'s bulk loader).
 BATCH_DECLARATIONS = 256
 BATCH_QUADS = 60_000
 
 _SYSTEM = ems("ManagementSystem")
+_COVERS = ems("coversElement")
+_LACKS = ems("lacksElement")
 _PERIOD = ems("reportingPeriod")
 _REGISTRATION = ems("Registration")
 
@@ -123,6 +132,8 @@ class Examined:
     inferred: list[Triple]
     digest: str
     shape_labels: dict[str, str]
+    #: every Appendix C element of the knowledge graph (for ``ems:lacksElement``)
+    elements: tuple[ox.NamedNode, ...] = ()
 
 
 # --- examining declarations (validate + reason) ---------------------------------------------------
@@ -132,6 +143,14 @@ class _Examiner:
 
     def __init__(self, validator: Validator) -> None:
         self.validator = validator
+        self._elements: tuple[ox.NamedNode, ...] | None = None
+
+    @property
+    def elements(self) -> tuple[ox.NamedNode, ...]:
+        """The knowledge graph's Appendix C elements (what a system can lack)."""
+        if self._elements is None:
+            self._elements = tuple(ox.NamedNode(c.iri) for c in self.validator.picklists.elements.choices)
+        return self._elements
 
     def examine_file(self, path: str) -> Examined:
         """Read and examine one local file exactly as ``Validator.validate_file`` reads it; never
@@ -157,7 +176,7 @@ class _Examiner:
         mentioning = [t for t in dict.fromkeys(inferred) if t[0] in nodes or t[2] in nodes]
         info = self.validator.shapes.info
         labels = {r.source_shape: info[r.source_shape].label for r in report.results if r.source_shape in info}
-        return Examined(report, declaration, mentioning, hashlib.sha256(data).hexdigest(), labels)
+        return Examined(report, declaration, mentioning, hashlib.sha256(data).hexdigest(), labels, self.elements)
 
 
 _VALIDATORS: dict[int, tuple[KnowledgeGraph, Validator]] = {}
@@ -263,6 +282,13 @@ def registration_quads(examined: Examined, registered_at: datetime, build_digest
         for s, p, o in dict.fromkeys(own):
             add(ox.Quad(s, p, o, reg))
     system_nodes = [skolem(s) for s in systems] or [ox.NamedNode(key)]
+    covers = _COVERS
+    stated_systems: list[ox.NamedNode | ox.BlankNode | None] = list(systems) or [None]
+    for stated, node in zip(stated_systems, system_nodes, strict=True):
+        covered = {o for s, p, o in own if p == covers and s == stated} if stated is not None else set()
+        for element in examined.elements:
+            if element not in covered:
+                add(ox.Quad(node, _LACKS, element, reg))
     system = system_nodes[0].value
     periods = sorted({o.value for s, p, o in examined.declaration if p == _PERIOD and s in systems and isinstance(o, ox.Literal)})
     period_literals = [o for s, p, o in examined.declaration if p == _PERIOD and s in systems and isinstance(o, ox.Literal)]
@@ -290,6 +316,13 @@ def registration_quads(examined: Examined, registered_at: datetime, build_digest
     registration = Registration(ident, iri, system, registered_at, report.conforms, violations, warnings,
                                 Path(report.file).name, periods[0] if periods else None)
     return registration, quads
+
+
+def registration_payload(examined: Examined, registered_at: datetime, build_digest: str) -> tuple[Registration, GraphPayload]:
+    """:func:`registration_quads` as the payload :meth:`Store.add_graphs` writes (record last).
+    Raises ``InputError`` when the examined file was unreadable."""
+    registration, quads = registration_quads(examined, registered_at, build_digest)
+    return registration, GraphPayload.from_quads(registration.iri, quads)
 
 
 def _node(name: str, genid: str) -> ox.NamedNode:
@@ -339,8 +372,8 @@ def register_files(store: Store, files: Sequence[Path | str], *, jobs: int = 1, 
     Every readable file is registered, conforming or not (its report says which); a file that cannot
     be read or parsed is not, and is listed in ``unreadable`` with its one-line error. ``jobs`` > 1
     validates in that many processes (:mod:`emskg.validation.batch`: the same results); the
-    registrations are written here, in file order, several whole declarations per atomic
-    ``insert_quads``. ``progress(done, total)`` is called after each write. ``clock`` gives each
+    registrations are written here, in file order, several whole declarations per
+    :meth:`Store.add_graphs` (each whole or absent). ``progress(done, total)`` is called after each write. ``clock`` gives each
     registration's time (default: now, UTC, strictly increasing), called once per file in file order
     (benchmarks and tests that build a history pass their own).
 
@@ -367,32 +400,34 @@ def register_files(store: Store, files: Sequence[Path | str], *, jobs: int = 1, 
         registered = iter_chunks(items, jobs, local=registrar.register, make_worker=make)
     else:
         registered = (registrar.register(item) for item in items)
-    pending: list[ox.Quad] = []
+    pending: list[GraphPayload] = []
     pending_regs: list[Registration] = []
+    pending_quads = 0
     done = 0
+    batch_quads = max(BATCH_QUADS, int(getattr(store, "batch_quads", BATCH_QUADS)))
+    batch_declarations = BATCH_DECLARATIONS * (batch_quads // BATCH_QUADS)
 
     def flush() -> None:
-        nonlocal done
+        nonlocal done, pending_quads
         if pending_regs:
-            store.insert_quads(pending)
+            store.add_graphs(pending)
             run.registrations.extend(pending_regs)
             done += len(pending_regs)
             pending.clear()
             pending_regs.clear()
+            pending_quads = 0
             if progress is not None:
                 progress(done + len(run.unreadable), len(paths))
 
     for item in registered:
         run.reports.append(item.report)
-        if item.registration is None:
+        if item.registration is None or item.payload is None:
             run.unreadable.append((item.report.file, item.report.error or "cannot be read"))
             continue
-        if item.quads is not None:
-            pending.extend(item.quads)
-        else:
-            pending.extend(ox.parse(item.nquads, format=ox.RdfFormat.N_QUADS))
+        pending.append(item.payload)
+        pending_quads += item.payload.quads
         pending_regs.append(item.registration)
-        if len(pending_regs) >= BATCH_DECLARATIONS or len(pending) >= BATCH_QUADS:
+        if len(pending_regs) >= batch_declarations or pending_quads >= batch_quads:
             flush()
     flush()
     if progress is not None and run.unreadable and done == 0:
@@ -402,22 +437,20 @@ def register_files(store: Store, files: Sequence[Path | str], *, jobs: int = 1, 
 
 @dataclass(frozen=True)
 class _Registered:
-    """One file's registration, ready to write: its quads (made in this process) or their N-Quads
-    (made in a worker: bytes cross the process boundary far faster than pickled terms)."""
+    """One file's registration, ready to write: its graph as N-Quads text (bytes cross the process
+    boundary far faster than pickled terms, and the store takes them as they are)."""
 
     report: FileReport
     registration: Registration | None
-    quads: list[ox.Quad] | None = None
-    nquads: bytes = b""
+    payload: GraphPayload | None = None
 
 
 class _Registrar:
     """Examines one ``time\0path`` item and builds its registration."""
 
-    def __init__(self, examiner: _Examiner, digest: str, *, as_bytes: bool = False) -> None:
+    def __init__(self, examiner: _Examiner, digest: str) -> None:
         self.examiner = examiner
         self.digest = digest
-        self.as_bytes = as_bytes
 
     def register(self, item: str) -> _Registered:
         at_text, _, path = item.partition("\0")
@@ -425,12 +458,8 @@ class _Registrar:
         if examined.report.error is not None:
             return _Registered(examined.report, None)
         at = datetime.strptime(at_text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        registration, quads = registration_quads(examined, at, self.digest)
-        if self.as_bytes:
-            data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-            assert data is not None
-            return _Registered(examined.report, registration, nquads=data)
-        return _Registered(examined.report, registration, quads)
+        registration, payload = registration_payload(examined, at, self.digest)
+        return _Registered(examined.report, registration, payload)
 
 
 def _worker_registrar(root: str, shapes: str) -> Callable[[str], _Registered]:
@@ -442,7 +471,7 @@ def _worker_registrar(root: str, shapes: str) -> Callable[[str], _Registered]:
     kg = load_graph(paths=DataPaths(Path(root)))
     validator = Validator(kg, shapes_dir=Path(shapes), record_checks=False)
     settle()
-    return _Registrar(_Examiner(validator), kg.digest, as_bytes=True).register
+    return _Registrar(_Examiner(validator), kg.digest).register
 
 
 
@@ -463,8 +492,8 @@ def register_bytes(store: Store, data: bytes, fmt_name: str, name: str, *, kg: K
     fmt = declaration_format(fmt_name)
     triples = read_declaration(data, fmt, name, lambda: validator.picklists)
     item = _Examiner(validator).examine(triples, name, data)
-    registration, quads = registration_quads(item, (clock or _CLOCK.now)(), validator.kg.digest)
-    store.insert_quads(quads)
+    registration, payload = registration_payload(item, (clock or _CLOCK.now)(), validator.kg.digest)
+    store.add_graphs([payload])
     return registration, item.report
 
 

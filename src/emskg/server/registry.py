@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from ..core.vocab import EMS, REGISTRATION
 from ..errors import NotFoundError
 from ..query.sparql import materialise
+from ..stores.base import GraphPayload
 
 if TYPE_CHECKING:
     from ..graph.store import KnowledgeGraph
@@ -55,21 +56,22 @@ class _Collected:
     label = "the server's store"
 
     def __init__(self) -> None:
-        self.quads: list[ox.Quad] = []
+        self.payloads: list[GraphPayload] = []
 
-    def insert_quads(self, quads: Sequence[ox.Quad]) -> None:
-        self.quads.extend(quads)
+    def add_graphs(self, graphs: Sequence[GraphPayload]) -> None:
+        self.payloads.extend(graphs)
 
     def drop_graphs(self, names: Iterable[str]) -> None:  # pragma: no cover - registering never drops
         raise NotImplementedError
 
 
 def prepare_registration(data: bytes, fmt_name: str, name: str, kg: KnowledgeGraph) -> dict[str, Any]:
-    """:func:`register`, except that the registration graph comes back as N-Quads (``"nquads"``)
-    instead of being written: what the server sends to a ``sparql:`` store in one atomic write."""
+    """:func:`register`, except that the registration graph comes back as its payload (``"payload"``,
+    a :class:`~emskg.stores.base.GraphPayload`) instead of being written: what the server sends to a
+    ``sparql:`` store."""
     collected = _Collected()
     out = register(cast("Store", collected), data, fmt_name, name, kg)
-    out["nquads"] = ox.serialize(collected.quads, format=ox.RdfFormat.N_QUADS)
+    out["payload"] = collected.payloads[0]
     return out
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import anyio.from_thread
 import httpx
-import pyoxigraph as ox
 from fastapi import Request
 
 from ..query.catalog import QueryCatalog
@@ -80,7 +79,7 @@ class ServerState:
                     return self.pool.run(job, *args, timeout=timeout)
                 if job == "register":
                     out: dict[str, Any] = self.pool.run("register_prepare", *args, timeout=timeout)
-                    self.remote.insert_quads(list(ox.parse(out.pop("nquads"), format=ox.RdfFormat.N_QUADS)))
+                    self.remote.add_graphs([out.pop("payload")])
                     return out
                 return registry.unregister_ident(self.remote, *args)
             finally:

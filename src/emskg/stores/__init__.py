@@ -10,13 +10,13 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .base import QueryAnswer, Store, StoreKind
+from .base import GraphPayload, QueryAnswer, Store, StoreKind
 from .spec import StoreSpec, parse_store_spec
 
 if TYPE_CHECKING:
     from ..graph.store import KnowledgeGraph
 
-__all__ = ["Store", "QueryAnswer", "StoreKind", "StoreSpec", "open_store", "parse_store_spec", "REGISTRY_DATASET"]
+__all__ = ["Store", "GraphPayload", "QueryAnswer", "StoreKind", "StoreSpec", "open_store", "parse_store_spec", "REGISTRY_DATASET"]
 
 #: The ``# dataset:`` header value of named queries that read registrations (run with
 #: :meth:`Store.query`, not :meth:`Store.kb_query`).

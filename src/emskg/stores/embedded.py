@@ -18,6 +18,7 @@ write — changes, because a read-only RocksDB handle does not see later writes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -32,7 +33,7 @@ from ..core.fsutil import atomic_write
 from ..core.paths import cache_dir
 from ..errors import QueryError, StoreBusyError, StoreUnavailableError
 from ..graph.store import GRAPH_BASE, INFERRED_GRAPH, KnowledgeGraph, load_graph
-from .base import QueryAnswer, StoreKind
+from .base import GraphPayload, QueryAnswer, StoreKind
 from .spec import StoreSpec
 
 __all__ = ["EmbeddedStore", "MemoryStore", "OxigraphStore", "GENERATION_FILE", "generation_marker"]
@@ -42,6 +43,12 @@ log = logging.getLogger("emskg.stores")
 #: The file (inside an ``oxigraph:PATH`` folder, or the memory store's registry folder) whose
 #: content changes with every write.
 GENERATION_FILE = "emskg-generation"
+#: The file (inside an ``oxigraph:PATH`` folder) naming the graphs an unfinished ``add_graphs`` was
+#: writing: the next writer removes those of them that have no record.
+PENDING_FILE = "emskg-pending"
+#: From this many quads, ``add_graphs`` writes the bodies with the bulk loader (below it, one
+#: transaction: the bulk loader writes new files for every call, too many for one registration).
+BULK_MIN_QUADS = 20_000
 #: Attempts a read-only reader makes when the writer's compaction removed a file under it.
 _READER_RETRIES = 5
 
@@ -225,6 +232,33 @@ class MemoryStore(EmbeddedStore):
             self.kg.store.extend(quads)
             self._persist(graphs)
 
+    def add_graphs(self, graphs: Sequence[GraphPayload]) -> None:
+        """Add new graphs: into the in-memory store (one transaction), and each as its own file,
+        written as it came (body, then record): no quad is read back or serialised again."""
+        with self._lock:
+            store = self.current()
+            names = [self._named(ox.NamedNode(p.name)) for p in graphs]
+            existing = [g for g in names if store.contains_named_graph(g)]
+            try:
+                store.load(b"".join(p.body + p.record for p in graphs), format=ox.RdfFormat.N_QUADS)
+            except SyntaxError as exc:
+                raise QueryError(f"a graph to add is not N-Quads: {_first_line(exc)}") from None
+            try:
+                self.registry.mkdir(parents=True, exist_ok=True)
+                for p, g in zip(graphs, names, strict=True):
+                    if g in existing:
+                        continue
+                    path = self.registry / self._file_name(p.name)
+                    atomic_write(path, p.body + p.record)
+                    st = path.stat()
+                    self._files[path.name] = (st.st_mtime_ns, st.st_size, p.name)
+            except OSError as exc:
+                raise StoreUnavailableError(f"store memory: cannot write {self.registry} ({exc.strerror})") from None
+            if existing:
+                self._persist(existing)  # a graph that already held quads: its file is the union
+            else:
+                self._generation = _bump(self._marker)
+
     def replace_graphs(self, graphs: dict[str, Sequence[ox.Triple]]) -> None:
         with self._lock:
             self.current()
@@ -259,6 +293,8 @@ class OxigraphStore(EmbeddedStore):
         self._marker = self.path / GENERATION_FILE
         self._generation = _read_marker(self._marker)
         self._store: ox.Store | None = self._open()
+        if not read_only:
+            self._sweep_pending()
 
     def _open(self) -> ox.Store:
         if self.read_only:
@@ -345,6 +381,68 @@ class OxigraphStore(EmbeddedStore):
                 self._writable().extend(quads)
             except OSError as exc:
                 raise StoreUnavailableError(f"store {self.label}: write failed ({_first_line(exc)})") from None
+            self._written()
+
+    #: quads per ``add_graphs`` call the registry aims for: big bulk loads cost RocksDB less compaction
+    batch_quads = 400_000
+
+    def add_graphs(self, graphs: Sequence[GraphPayload]) -> None:
+        """Add new graphs, each whole or not at all as the registry reads them.
+
+        Small writes are one transaction. From :data:`BULK_MIN_QUADS` quads, the bodies go through
+        pyoxigraph's bulk loader (several times faster, not transactional), then the records in one
+        transaction. Before the bulk load, the graphs' names are written to :data:`PENDING_FILE`;
+        after the records, it is removed. A writer killed in between leaves graphs without a record
+        — invisible to every registry query, which reads a graph through its record — and the next
+        writer to open the store removes them (:meth:`_sweep_pending`). Raises
+        :class:`StoreUnavailableError` when the write fails (the graphs it wrote in part are removed)."""
+        if not graphs:
+            return
+        with self._lock:
+            store = self._writable()
+            bodies = b"".join(p.body for p in graphs)
+            records = b"".join(p.record for p in graphs)
+            pending = self.path / PENDING_FILE
+            try:
+                if sum(p.quads for p in graphs) < BULK_MIN_QUADS:
+                    store.load(bodies + records, format=ox.RdfFormat.N_QUADS)
+                else:
+                    atomic_write(pending, "\n".join(p.name for p in graphs).encode())
+                    store.bulk_load(bodies, format=ox.RdfFormat.N_QUADS)
+                    store.load(records, format=ox.RdfFormat.N_QUADS)
+                    pending.unlink()
+            except SyntaxError as exc:
+                self._sweep_pending()
+                raise QueryError(f"a graph to add is not N-Quads: {_first_line(exc)}") from None
+            except OSError as exc:
+                with contextlib.suppress(StoreUnavailableError):  # else the next writer sweeps
+                    self._sweep_pending()
+                raise StoreUnavailableError(f"store {self.label}: write failed ({_first_line(exc)})") from None
+            self._written()
+
+    def _sweep_pending(self) -> None:
+        """Remove the graphs an unfinished :meth:`add_graphs` left without their record (named in
+        :data:`PENDING_FILE`), then the file. Raises :class:`StoreUnavailableError` when that fails."""
+        pending = self.path / PENDING_FILE
+        try:
+            names = pending.read_text().split()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StoreUnavailableError(f"store {self.label}: cannot read {pending} ({exc.strerror})") from None
+        store = self.current()
+        removed = 0
+        try:
+            for name in names:
+                g = ox.NamedNode(name)
+                if next(iter(store.quads_for_pattern(g, None, None, g)), None) is None and store.contains_named_graph(g):
+                    store.remove_graph(g)
+                    removed += 1
+            pending.unlink(missing_ok=True)
+        except (OSError, ValueError) as exc:
+            raise StoreUnavailableError(f"store {self.label}: cannot remove an unfinished write ({_first_line(exc)})") from None
+        if removed:
+            log.warning("%s: removed %d graph(s) an interrupted write left without their record", self.label, removed)
             self._written()
 
     def replace_graphs(self, graphs: dict[str, Sequence[ox.Triple]]) -> None:

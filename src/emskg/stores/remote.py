@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from ..core.vocab import GENID, OPAQUE_DATATYPE, XSD
 from ..errors import QueryError, StoreTimeoutError, StoreUnavailableError
-from .base import QueryAnswer, StoreKind
+from .base import GraphPayload, QueryAnswer, StoreKind
 from .spec import StoreSpec
 
 __all__ = ["RemoteStore", "QUERY_ACCEPT", "parse_answer", "ChallengeAuth", "RawAnswer"]
@@ -388,6 +388,55 @@ class RemoteStore:
             self.update(_insert_data(chunk))
         self._kb_graphs = None if any(_in_kb(q.graph_name) for q in quads) else self._kb_graphs
 
+    def add_graphs(self, graphs: Sequence[GraphPayload]) -> None:
+        """``INSERT DATA`` requests of whole graphs, made from the payloads' N-Quads text as it is
+        (each line loses its graph name and goes in the graph's ``GRAPH`` block). A graph larger than
+        one request is cut into several, its record in the last one, so the registry never reads it
+        in part. Payloads with blank nodes, or any on an engine not yet known, go through
+        :meth:`insert_quads` (Virtuoso needs them rewritten)."""
+        if not graphs:
+            return
+        if self.engine is None:
+            self.query("ASK {}")  # learns the engine from its Server header
+        size = VIRTUOSO_CHUNK_TRIPLES if self.engine == "virtuoso" else CHUNK_TRIPLES
+        parts: list[str] = []
+        lines = 0
+        for p in graphs:
+            if _has_blank_node(p.body) or _has_blank_node(p.record):
+                self.insert_quads(p.parsed())
+                continue
+            body, record = self._triples_text(p.name, p.body), self._triples_text(p.name, p.record)
+            n_body, n_record = body.count("\n"), record.count("\n")
+            if parts and lines + n_body + n_record > size:
+                self.update("INSERT DATA {\n" + "".join(parts) + "}")
+                parts, lines = [], 0
+            if n_body + n_record <= size:
+                parts.extend(_blocks(p.name, body + record))
+                lines += n_body + n_record
+                continue
+            # larger than a request: its body in several, the record with the last of them
+            rows = body.splitlines(keepends=True)
+            for i in range(0, len(rows), size):
+                text = "".join(rows[i:i + size])
+                self.update("INSERT DATA {\n" + "".join(_blocks(p.name, text)) + "}")
+            parts.extend(_blocks(p.name, record))
+            lines += n_record
+        if parts:
+            self.update("INSERT DATA {\n" + "".join(parts) + "}")
+        self._kb_graphs = None if any(_in_kb(ox.NamedNode(p.name)) for p in graphs) else self._kb_graphs
+
+    def _triples_text(self, graph: str, nquads: bytes) -> str:
+        """N-Quads lines of one graph as N-Triples lines (each ends ``<graph> .\\n``: a literal
+        holds no raw line break, so that suffix is only ever a line's end). On Virtuoso, the datatypes
+        it cannot keep get their stand-in (:func:`_skolem`)."""
+        text = nquads.decode().replace(f" <{graph}> .\n", " .\n")
+        if self.engine == "virtuoso":
+            for datatype in _OPAQUE_ON_VIRTUOSO:
+                suffix = f"^^<{datatype}> .\n"
+                if suffix in text:
+                    text = text.replace(suffix, f"^^<{OPAQUE_DATATYPE}{datatype[len(XSD):]}> .\n")
+        return text
+
     def _storable(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
         """Quads as this engine can keep them. Virtuoso cannot keep a blank node shared by two graphs:
         it refuses blank nodes in ``INSERT DATA`` (SP031), fails a template writing blank nodes into
@@ -473,6 +522,23 @@ def _graph_chunks(quads: list[ox.Quad], size: int) -> Iterable[list[ox.Quad]]:
             chunk.extend(part)
     if chunk:
         yield chunk
+
+
+def _has_blank_node(nquads: bytes) -> bool:
+    """Whether N-Quads text may hold a blank node (a term starting ``_:``; a literal holding `` _:``
+    answers yes too, which only costs the slower path)."""
+    return nquads.startswith(b"_:") or b" _:" in nquads or b"\n_:" in nquads
+
+
+def _blocks(graph: str, triples: str) -> list[str]:
+    """``GRAPH <g> { … }`` blocks of at most :data:`BLOCK_TRIPLES` lines each."""
+    if not triples:
+        return []
+    name = str(ox.NamedNode(graph))  # a valid IRI, or ValueError: nothing else reaches the update text
+    rows = triples.splitlines(keepends=True)
+    if len(rows) <= BLOCK_TRIPLES:
+        return [f"GRAPH {name} {{\n{triples}}}\n"]
+    return [f"GRAPH {name} {{\n{''.join(rows[i:i + BLOCK_TRIPLES])}}}\n" for i in range(0, len(rows), BLOCK_TRIPLES)]
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
