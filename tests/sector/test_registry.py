@@ -318,3 +318,38 @@ def test_a_declaration_with_axioms_stores_no_knowledge_base_only_inference(store
     assert not kb_only
     assert ("<https://example.org/riverbend/IMS>", f"<{EMS}coversElement>", "<https://w3id.org/emskg/kb/Measurement>") \
         in triples
+
+
+_AWKWARD = """@prefix ems: <https://w3id.org/emskg/ontology#> .
+@prefix kb: <https://w3id.org/emskg/kb/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://example.org/awkward/System> a ems:ManagementSystem ;
+    rdfs:label "quote \\" backslash \\\\ tab \\t newline \\n end .\\n <x> .", "ünïcödé ✓ 𝄞"@de ;
+    ems:reviewFrequency "P3M"^^xsd:duration ;
+    ems:implementsElement kb:InternalAudit ;
+    ems:hasObjective [ rdfs:label "a blank-node objective"@en ] .
+"""
+
+
+@pytest.mark.parametrize("source", sorted(p.name for p in EXAMPLES.glob("*/*.*")
+                                         if p.suffix in (".ttl", ".jsonld") and p.parent.name != "malformed") + ["awkward.ttl"])
+def test_the_payload_text_is_the_registration_quads(source: str, kg: KnowledgeGraph, tmp_path: Path) -> None:
+    # registration_payload writes N-Quads itself (not through a serialiser): it must say exactly the quads
+    if source == "awkward.ttl":
+        path = tmp_path / source
+        path.write_text(_AWKWARD, encoding="utf-8")
+    else:
+        path = next(EXAMPLES.glob(f"*/{source}"))
+    examined = registry._Examiner(registry._validator(kg)).examine_file(str(path))
+    assert examined.report.error is None
+    at = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    _, quads = registry.registration_quads(examined, at, kg.digest)
+    _, payload = registry.registration_payload(examined, at, kg.digest)
+    reg = ox.NamedNode(payload.name)
+    assert payload.body.endswith(b"\n") and payload.record.endswith(b"\n")
+    body = list(ox.parse(payload.body, format=ox.RdfFormat.N_QUADS))
+    record = list(ox.parse(payload.record, format=ox.RdfFormat.N_QUADS))
+    assert all(q.subject == reg for q in record) and not any(q.subject == reg for q in body)
+    assert sorted(map(str, body + record)) == sorted(map(str, quads))
+    assert payload.quads == len(quads)

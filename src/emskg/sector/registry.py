@@ -235,7 +235,27 @@ def _bnode_numbers(declaration: Sequence[Triple]) -> dict[ox.BlankNode, int]:
 
 
 def registration_quads(examined: Examined, registered_at: datetime, build_digest: str) -> tuple[Registration, list[ox.Quad]]:
-    """The registration of one examined declaration and every quad of its graph.
+    """The registration of one examined declaration and every quad of its graph (see
+    :func:`_registration`). Raises ``InputError`` when the examined file was unreadable."""
+    registration, reg, triples = _registration(examined, registered_at, build_digest)
+    return registration, [ox.Quad(s, p, o, reg) for s, p, o in triples]
+
+
+def registration_payload(examined: Examined, registered_at: datetime, build_digest: str) -> tuple[Registration, GraphPayload]:
+    """:func:`registration_quads` as the payload :meth:`Store.add_graphs` writes: N-Quads text made
+    from the terms directly (pyoxigraph writes a term as N-Triples does), the record apart. This is
+    what every worker of ``register --jobs`` makes for each file, so it skips the quad objects.
+    Raises ``InputError`` when the examined file was unreadable."""
+    registration, reg, triples = _registration(examined, registered_at, build_digest)
+    tail = f" {reg} .\n"
+    body = "".join([f"{s} {p} {o}{tail}" for s, p, o in triples if s != reg])
+    record = "".join([f"{s} {p} {o}{tail}" for s, p, o in triples if s == reg])
+    return registration, GraphPayload(registration.iri, body.encode(), record.encode())
+
+
+def _registration(examined: Examined, registered_at: datetime,
+                  build_digest: str) -> tuple[Registration, ox.NamedNode, list[Triple]]:
+    """The registration of one examined declaration, its graph's name, and every triple of its graph.
 
     The system is the declaration's ``ems:ManagementSystem`` (stated or inferred; the first by IRI
     when it declares several — the record then registers each). A declaration that declares none
@@ -273,14 +293,13 @@ def registration_quads(examined: Examined, registered_at: datetime, build_digest
             return ox.NamedNode(f"{genid}{n}")
         return t
 
-    quads: list[ox.Quad] = []
+    quads: list[Triple] = []
     add = quads.append
     if numbers:
         for s, p, o in dict.fromkeys(own):
-            add(ox.Quad(skolem(s), p, skolem(o), reg))
+            add((skolem(s), p, skolem(o)))
     else:
-        for s, p, o in dict.fromkeys(own):
-            add(ox.Quad(s, p, o, reg))
+        quads.extend(dict.fromkeys(own))
     system_nodes = [skolem(s) for s in systems] or [ox.NamedNode(key)]
     covers = _COVERS
     stated_systems: list[ox.NamedNode | ox.BlankNode | None] = list(systems) or [None]
@@ -288,41 +307,34 @@ def registration_quads(examined: Examined, registered_at: datetime, build_digest
         covered = {o for s, p, o in own if p == covers and s == stated} if stated is not None else set()
         for element in examined.elements:
             if element not in covered:
-                add(ox.Quad(node, _LACKS, element, reg))
+                add((node, _LACKS, element))
     system = system_nodes[0].value
     periods = sorted({o.value for s, p, o in examined.declaration if p == _PERIOD and s in systems and isinstance(o, ox.Literal)})
     period_literals = [o for s, p, o in examined.declaration if p == _PERIOD and s in systems and isinstance(o, ox.Literal)]
     violations = report.count("Violation")
     warnings = report.count("Warning")
-    add(ox.Quad(reg, RDF_TYPE, _REGISTRATION, reg))
+    add((reg, RDF_TYPE, _REGISTRATION))
     for node in system_nodes:
-        add(ox.Quad(reg, ems("registers"), node, reg))
-    add(ox.Quad(reg, ems("registeredAt"), ox.Literal(at_text, datatype=XSD_DATETIME), reg))
-    add(ox.Quad(reg, ems("conforms"), ox.Literal("true" if report.conforms else "false", datatype=XSD_BOOLEAN), reg))
-    add(ox.Quad(reg, ems("violationCount"), ox.Literal(str(violations), datatype=XSD_INTEGER), reg))
-    add(ox.Quad(reg, ems("warningCount"), ox.Literal(str(warnings), datatype=XSD_INTEGER), reg))
-    add(ox.Quad(reg, ems("sourceName"), ox.Literal(Path(report.file).name), reg))
-    add(ox.Quad(reg, ems("buildDigest"), ox.Literal(build_digest), reg))
+        add((reg, ems("registers"), node))
+    add((reg, ems("registeredAt"), ox.Literal(at_text, datatype=XSD_DATETIME)))
+    add((reg, ems("conforms"), ox.Literal("true" if report.conforms else "false", datatype=XSD_BOOLEAN)))
+    add((reg, ems("violationCount"), ox.Literal(str(violations), datatype=XSD_INTEGER)))
+    add((reg, ems("warningCount"), ox.Literal(str(warnings), datatype=XSD_INTEGER)))
+    add((reg, ems("sourceName"), ox.Literal(Path(report.file).name)))
+    add((reg, ems("buildDigest"), ox.Literal(build_digest)))
     if period_literals:
-        add(ox.Quad(reg, _PERIOD, min(period_literals, key=lambda lit: lit.value), reg))
+        add((reg, _PERIOD, min(period_literals, key=lambda lit: lit.value)))
     rep = ox.NamedNode(iri + "#report")
-    add(ox.Quad(reg, ems("validationReport"), rep, reg))
-    add(ox.Quad(rep, RDF_TYPE, sh("ValidationReport"), reg))
-    add(ox.Quad(rep, sh("conforms"), ox.Literal("true" if report.conforms else "false", datatype=XSD_BOOLEAN), reg))
+    add((reg, ems("validationReport"), rep))
+    add((rep, RDF_TYPE, sh("ValidationReport")))
+    add((rep, sh("conforms"), ox.Literal("true" if report.conforms else "false", datatype=XSD_BOOLEAN)))
     for i, r in enumerate(report.results, 1):
-        quads.extend(_result_quads(r, ox.NamedNode(f"{iri}#r{i}"), rep, reg, genid))
+        quads.extend(_result_triples(r, ox.NamedNode(f"{iri}#r{i}"), rep, genid))
     for shape, label in sorted(examined.shape_labels.items()):
-        add(ox.Quad(ox.NamedNode(shape), RDFS_LABEL, ox.Literal(label, language="en"), reg))
+        add((ox.NamedNode(shape), RDFS_LABEL, ox.Literal(label, language="en")))
     registration = Registration(ident, iri, system, registered_at, report.conforms, violations, warnings,
                                 Path(report.file).name, periods[0] if periods else None)
-    return registration, quads
-
-
-def registration_payload(examined: Examined, registered_at: datetime, build_digest: str) -> tuple[Registration, GraphPayload]:
-    """:func:`registration_quads` as the payload :meth:`Store.add_graphs` writes (record last).
-    Raises ``InputError`` when the examined file was unreadable."""
-    registration, quads = registration_quads(examined, registered_at, build_digest)
-    return registration, GraphPayload.from_quads(registration.iri, quads)
+    return registration, reg, quads
 
 
 def _node(name: str, genid: str) -> ox.NamedNode:
@@ -330,27 +342,26 @@ def _node(name: str, genid: str) -> ox.NamedNode:
     return ox.NamedNode(genid + name[3:]) if name.startswith("_:b") else ox.NamedNode(name)
 
 
-def _result_quads(r: ValidationResult, node: ox.NamedNode, rep: ox.NamedNode, reg: ox.NamedNode,
-                  genid: str) -> Iterator[ox.Quad]:
-    yield ox.Quad(rep, sh("result"), node, reg)
-    yield ox.Quad(node, RDF_TYPE, sh("ValidationResult"), reg)
-    yield ox.Quad(node, sh("focusNode"), _node(r.focus_node, genid), reg)
+def _result_triples(r: ValidationResult, node: ox.NamedNode, rep: ox.NamedNode, genid: str) -> Iterator[Triple]:
+    yield (rep, sh("result"), node)
+    yield (node, RDF_TYPE, sh("ValidationResult"))
+    yield (node, sh("focusNode"), _node(r.focus_node, genid))
     if r.result_path is not None and _is_iri(r.result_path):
-        yield ox.Quad(node, sh("resultPath"), ox.NamedNode(r.result_path), reg)
+        yield (node, sh("resultPath"), ox.NamedNode(r.result_path))
     if r.value is not None:
         if r.value_datatype is None:
-            yield ox.Quad(node, sh("value"), _node(r.value, genid), reg)
+            yield (node, sh("value"), _node(r.value, genid))
         elif r.value_datatype == RDF_LANG_STRING.value:
-            yield ox.Quad(node, sh("value"), ox.Literal(r.value), reg)
+            yield (node, sh("value"), ox.Literal(r.value))
         else:
-            yield ox.Quad(node, sh("value"), ox.Literal(r.value, datatype=ox.NamedNode(r.value_datatype)), reg)
-    yield ox.Quad(node, sh("resultSeverity"), sh(r.severity), reg)
-    yield ox.Quad(node, sh("sourceShape"), ox.NamedNode(r.source_shape), reg)
+            yield (node, sh("value"), ox.Literal(r.value, datatype=ox.NamedNode(r.value_datatype)))
+    yield (node, sh("resultSeverity"), sh(r.severity))
+    yield (node, sh("sourceShape"), ox.NamedNode(r.source_shape))
     if r.constraint_component:
-        yield ox.Quad(node, sh("sourceConstraintComponent"), ox.NamedNode(r.constraint_component), reg)
-    yield ox.Quad(node, sh("resultMessage"), ox.Literal(r.message, language="en"), reg)
+        yield (node, sh("sourceConstraintComponent"), ox.NamedNode(r.constraint_component))
+    yield (node, sh("resultMessage"), ox.Literal(r.message, language="en"))
     for s in r.suggestions:
-        yield ox.Quad(node, ems("suggestedInitiative"), ox.NamedNode(s.initiative), reg)
+        yield (node, ems("suggestedInitiative"), ox.NamedNode(s.initiative))
 
 
 def _is_iri(text: str) -> bool:

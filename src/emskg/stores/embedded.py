@@ -383,8 +383,10 @@ class OxigraphStore(EmbeddedStore):
                 raise StoreUnavailableError(f"store {self.label}: write failed ({_first_line(exc)})") from None
             self._written()
 
-    #: quads per ``add_graphs`` call the registry aims for: big bulk loads cost RocksDB less compaction
-    batch_quads = 400_000
+    #: quads per ``add_graphs`` call the registry aims for (~600 registrations): the bulk loader is
+    #: cheapest per quad from ~100,000 (measured: bench/RESULTS.md), and fewer, larger loads leave
+    #: RocksDB less compaction
+    batch_quads = 120_000
 
     def add_graphs(self, graphs: Sequence[GraphPayload]) -> None:
         """Add new graphs, each whole or not at all as the registry reads them.
