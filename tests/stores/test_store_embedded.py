@@ -104,25 +104,32 @@ for b in range(100000):
 """
 
 
-def test_a_killed_writer_leaves_every_batch_whole_or_absent(tmp_path: Path) -> None:
-    path = tmp_path / "db"
-    proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(path)], stdout=subprocess.PIPE,
+def _kill_writer_after(code: str, path: Path, batches: int, pause: float) -> tuple[int, dict[str, int]]:
+    """Run a writer script on the store at ``path``, SIGKILL it ``pause`` s after it reports batch
+    number ``batches`` (in the middle of its next write), then open the store as the next writer does
+    (recovery, sweep): the last batch it reported, and the quads per graph left."""
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == b"ready"
-    done = 0
+    done = -1
     deadline = time.monotonic() + 60
-    while done < 20 and time.monotonic() < deadline:  # kill it in the middle of its writes
+    while done < batches and time.monotonic() < deadline:
         done = int(proc.stdout.readline())
-    time.sleep(0.05)
+    time.sleep(pause)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    store = open_store(f"oxigraph:{path}", env={})  # opens (recovers) after the crash
+    store = open_store(f"oxigraph:{path}", env={})
     answer = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     counts = {s["g"].value: int(s["n"].value) for s in answer}  # type: ignore[index]
+    store.close()
+    return done, counts
+
+
+def test_a_killed_writer_leaves_every_batch_whole_or_absent(tmp_path: Path) -> None:
+    done, counts = _kill_writer_after(_WRITER, tmp_path / "db", 20, 0.05)
     assert len(counts) >= done >= 20
     assert set(counts.values()) == {500}, {g: n for g, n in counts.items() if n != 500}
-    store.close()
 
 
 def test_kb_queries_on_an_unloaded_oxigraph_store_say_so(tmp_path: Path) -> None:
@@ -179,21 +186,6 @@ for b in range(100000):
 
 
 def test_a_writer_killed_during_bulk_writes_leaves_every_graph_whole_or_absent(tmp_path: Path) -> None:
-    path = tmp_path / "db"
-    proc = subprocess.Popen([sys.executable, "-c", _BULK_WRITER, str(path)], stdout=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == b"ready"
-    done = -1
-    deadline = time.monotonic() + 60
-    while done < 3 and time.monotonic() < deadline:
-        done = int(proc.stdout.readline())
-    time.sleep(0.03)  # into the next batch's bulk load
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    store = open_store(f"oxigraph:{path}", env={})  # the next writer: recovers, sweeps
-    answer = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    counts = {s["g"].value: int(s["n"].value) for s in answer}  # type: ignore[index]
+    done, counts = _kill_writer_after(_BULK_WRITER, tmp_path / "db", 3, 0.03)  # into the next bulk load
     assert len(counts) >= 50 * (done + 1)
     assert set(counts.values()) == {501}, {g: n for g, n in counts.items() if n != 501}
-    store.close()
