@@ -12,9 +12,12 @@ the chunks it had claimed are validated here and the run still reports every fil
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pickle
+import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -89,7 +92,7 @@ def run_chunks(paths: list[str], jobs: int, *, local: Callable[[str], Any],
     back = ctx.RawValue("i", len(chunks) - 1)  # written by this process only
     claims = _Claims(front, back)
     done: dict[int, list[Any]] = {}
-    with tempfile.TemporaryDirectory(prefix="emskg-jobs-") as folder, \
+    with _answers_folder() as folder, \
             ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                 initargs=(make_worker, chunks, front, back, folder)) as pool:
         # one task per chunk at most; a task that finds nothing left to claim returns at once
@@ -114,6 +117,27 @@ def run_chunks(paths: list[str], jobs: int, *, local: Callable[[str], Any],
     return [r for i in range(len(chunks)) for r in done[i]]
 
 
+@contextlib.contextmanager
+def _answers_folder(attempts: int = 40) -> Iterator[str]:
+    """A temporary folder for the workers' answer files, removed afterwards without ever raising.
+
+    After an early stop (``iter_chunks`` closed, Ctrl-C) the pool is shut down without waiting, and a
+    worker still running its chunk may write its answer file while the folder is being removed
+    ("Directory not empty"): removal is retried for up to ``attempts`` × 25 ms, then left to the OS's
+    temporary-file cleanup with a log line."""
+    folder = tempfile.mkdtemp(prefix="emskg-jobs-")
+    try:
+        yield folder
+    finally:
+        for _ in range(attempts):
+            shutil.rmtree(folder, ignore_errors=True)
+            if not Path(folder).exists():
+                break
+            time.sleep(0.025)
+        else:
+            log.info("could not remove %s: a stopped worker is still writing to it", folder)
+
+
 def iter_chunks(items: list[str], jobs: int, *, local: Callable[[str], Any],
                 make_worker: Callable[[], Callable[[str], Any]]) -> Iterator[Any]:
     """``local(item)`` for every item, in order, computed in ``jobs`` worker processes and yielded
@@ -127,7 +151,7 @@ def iter_chunks(items: list[str], jobs: int, *, local: Callable[[str], Any],
     size = max(1, min(CHUNK, len(items) // (4 * workers)))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     ctx = get_context("spawn")
-    with tempfile.TemporaryDirectory(prefix="emskg-jobs-") as folder:
+    with _answers_folder() as folder:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_stream_worker,
                                    initargs=(make_worker, folder))
         finished = False
