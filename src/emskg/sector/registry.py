@@ -24,9 +24,9 @@ computed by the queries, never stored, so registering never rewrites an older gr
 
 Validation is :class:`emskg.validation.validator.Validator` itself (the same engine, shapes and
 results as ``emskg validate``); ``jobs`` > 1 runs it through :mod:`emskg.validation.batch`. Several
-whole declarations go into each ``insert_quads`` call (a call is atomic, so each stays whole or
-absent), which is what makes bulk registration fast on every store. Workers send each registration
-as N-Quads text, which this process hands to the store as it is.
+whole declarations go into each ``add_graphs`` call (each stays whole or absent as the registry
+reads it), which is what makes bulk registration fast on every store. Workers send each
+registration as N-Quads text, which this process hands to the store as it is.
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ Graph layout (the same on every store; docs/stores.md):
   union of all graphs);
 * the load record in ``https://w3id.org/emskg/graph/load`` (the digest of the loaded build);
 * each registration in its own graph ``https://w3id.org/emskg/registration/<id>``: the declaration,
-  its inferences, its ``sh:ValidationReport`` and the registration record — a registration is one
-  atomic write, so a killed ``register`` leaves each declaration whole or absent.
+  its inferences, the elements it lacks, its ``sh:ValidationReport`` and the registration record,
+  written by :meth:`Store.add_graphs` with the record last — every registry query reads a graph
+  through its record, so a killed ``register`` leaves each declaration whole or absent to readers.
 """
 
 from __future__ import annotations

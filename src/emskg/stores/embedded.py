@@ -8,12 +8,14 @@ graph whole or not at all) and the next process loads them. A ``generation`` fil
 with every write, so a long-running reader (``serve`` workers) picks up new graphs without restart.
 
 ``oxigraph:PATH`` is a persistent on-disk pyoxigraph store (RocksDB). ``insert_quads`` is one
-``Store.extend`` call, which pyoxigraph runs as one transaction (``bulk_extend`` is not
-transactional, so it is used only for ``load``): a writer killed mid-way leaves every batch whole or
-absent. RocksDB takes one writer process at a time; a second one waits a few seconds, then gets a
-one-line :class:`~emskg.errors.StoreBusyError`. Readers (``serve`` workers, ``query``) open the store
-read-only and reopen it when the ``emskg-generation`` file inside the store folder — bumped by every
-write — changes, because a read-only RocksDB handle does not see later writes.
+``Store.extend`` call, which pyoxigraph runs as one transaction. ``add_graphs`` (registrations)
+bulk-loads large batches' bodies (not transactional) and writes their records after them in one
+transaction; a graph a killed writer left without its record is removed by the next writer
+(``emskg-pending`` names the graphs of an unfinished write). RocksDB takes one writer process at a
+time; a second one waits a few seconds, then gets a one-line :class:`~emskg.errors.StoreBusyError`.
+Readers (``serve`` workers, ``query``) open the store read-only and reopen it when the
+``emskg-generation`` file inside the store folder — bumped by every write — changes, because a
+read-only RocksDB handle does not see later writes.
 """
 
 from __future__ import annotations
